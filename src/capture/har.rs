@@ -1,0 +1,411 @@
+//! HAR 1.2/1.3 import through the `har` crate's entry model.
+//!
+//! Two paths. The fast one deserialises entries straight from the bytes into
+//! `har::v1_3::Entries` (1.3 is a superset of 1.2), which is what large, complete exports from
+//! Chrome, Edge, Firefox and Playwright take. Real exports from other tools leave out fields the
+//! crate requires (`cache`, `timings` parts, `cookies`, `headersSize`, `creator.version`, …), so
+//! when the fast path fails we read the file as JSON, fill what is missing with the values the
+//! HAR spec gives for "unknown", and deserialise each entry on its own, so that an entry that is
+//! still wrong is reported with its JSON path.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use har::v1_3::{Content, Entries, PostData};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Body, Capture, Exchange, Format, NameValue, Request, Response, Source};
+use super::{parse_cookie_header, parse_set_cookie};
+use crate::error::{Error, Place, Result, json_syntax, strip_serde_position};
+
+const SUPPORTED_VERSIONS: [&str; 2] = ["1.2", "1.3"];
+
+#[derive(Deserialize)]
+struct FastHar {
+    log: FastLog,
+}
+
+#[derive(Deserialize)]
+struct FastLog {
+    version: String,
+    creator: Option<Creator>,
+    entries: Vec<Entries>,
+}
+
+#[derive(Deserialize)]
+struct Creator {
+    name: Option<String>,
+    version: Option<String>,
+}
+
+impl Creator {
+    fn describe(self) -> Option<String> {
+        match (self.name, self.version) {
+            (Some(name), Some(version)) if !version.is_empty() => Some(format!("{name} {version}")),
+            (Some(name), _) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// True when the JSON document's first key is `log`, as every HAR writer puts it.
+pub(super) fn looks_like_har(head: &[u8]) -> bool {
+    let rest = head.strip_prefix(b"{").unwrap_or(b"");
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+    rest[start..].starts_with(b"\"log\"")
+}
+
+/// Parses a HAR document.
+pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>) -> Result<Capture> {
+    if let Ok(fast) = serde_json::from_slice::<FastHar>(&bytes) {
+        drop(bytes);
+        check_version(&file, &fast.log.version)?;
+        let creator = fast.log.creator.and_then(Creator::describe);
+        return convert(file, creator, fast.log.entries);
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
+        json_syntax(&file, &err).hint("the HAR is not valid JSON: was the export cut short? Save it again from DevTools")
+    })?;
+    drop(bytes);
+    from_value(file, value)
+}
+
+/// Reads a HAR that has already been parsed as JSON, filling what real exports leave out.
+pub(super) fn from_value(file: Arc<str>, value: Value) -> Result<Capture> {
+    let Value::Object(mut root) = value else {
+        return Err(not_a_har(&file, "$", "the document is not a JSON object"));
+    };
+    let Some(Value::Object(mut log)) = root.remove("log") else {
+        return Err(not_a_har(&file, "log", "there is no \"log\" object"));
+    };
+    let version = match log.get("version") {
+        Some(Value::String(v)) => v.clone(),
+        // Some hand-written and older tool exports omit it; 1.2 is what they mean.
+        None | Some(Value::Null) => "1.2".to_string(),
+        Some(other) => {
+            return Err(not_a_har(&file, "log.version", &format!("expected a string, found {}", kind(other))));
+        }
+    };
+    check_version(&file, &version)?;
+    let creator = log
+        .remove("creator")
+        .and_then(|c| serde_json::from_value::<Creator>(c).ok())
+        .and_then(Creator::describe);
+    let entries = match log.remove("entries") {
+        Some(Value::Array(entries)) => entries,
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            return Err(not_a_har(&file, "log.entries", &format!("expected an array, found {}", kind(&other))));
+        }
+    };
+    let mut typed = Vec::with_capacity(entries.len());
+    for (index, mut entry) in entries.into_iter().enumerate() {
+        let path = format!("log.entries[{index}]");
+        normalize_entry(&mut entry).map_err(|(inner, message)| not_a_har(&file, &format!("{path}{inner}"), &message))?;
+        let entry: Entries = serde_path_to_error::deserialize(entry).map_err(|err| {
+            let inner = err.path().to_string();
+            let message = strip_serde_position(&err.inner().to_string());
+            not_a_har(&file, &format!("{path}.{inner}"), &message)
+        })?;
+        typed.push(entry);
+    }
+    convert(file, creator, typed)
+}
+
+fn check_version(file: &str, version: &str) -> Result<()> {
+    if SUPPORTED_VERSIONS.contains(&version) {
+        return Ok(());
+    }
+    Err(Error::input(
+        file,
+        Some(Place::JsonPath("log.version".into())),
+        format!("unsupported HAR version \"{version}\"; odoo-har reads HAR 1.2 and 1.3"),
+    )
+    .hint("export the HAR again from a current browser or tool; every current one writes 1.2"))
+}
+
+fn not_a_har(file: &str, path: &str, message: &str) -> Error {
+    Error::input(file, Some(Place::JsonPath(path.to_string())), message.to_string())
+        .hint("this does not look like a HAR export; save it again from DevTools (\"Save all as HAR\")")
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+type NormalizeError = (String, String);
+
+/// Fills the fields the HAR spec requires but real exports omit, with the spec's "unknown"
+/// values (-1 for sizes and timings, empty lists and strings). Wrong types are left for the
+/// typed pass to report with their path, except where a tool's habit is well known.
+fn normalize_entry(entry: &mut Value) -> Result<(), NormalizeError> {
+    let Value::Object(entry) = entry else {
+        return Err((String::new(), format!("expected an entry object, found {}", kind(entry))));
+    };
+    default(entry, "startedDateTime", json!(""));
+    default(entry, "cache", json!({}));
+    let timings = entry.entry("timings").or_insert_with(|| json!({}));
+    if let Value::Object(timings) = timings {
+        for key in ["send", "wait", "receive"] {
+            default(timings, key, json!(-1));
+        }
+    }
+    if !matches!(entry.get("time"), Some(Value::Number(_))) {
+        entry.insert("time".into(), json!(-1));
+    }
+
+    let request = entry.entry("request").or_insert(Value::Null);
+    let Value::Object(request) = request else {
+        return Err((".request".into(), format!("expected a request object, found {}", kind(request))));
+    };
+    if !matches!(request.get("url"), Some(Value::String(_))) {
+        return Err((".request.url".into(), "the request has no URL".into()));
+    }
+    if !request.contains_key("method") {
+        let method = if request.contains_key("postData") { "POST" } else { "GET" };
+        request.insert("method".into(), json!(method));
+    }
+    normalize_message(request, ".request")?;
+    default(request, "queryString", json!([]));
+    if let Some(Value::Object(post)) = request.get_mut("postData") {
+        default(post, "mimeType", json!(""));
+        normalize_pairs(post, "params", ".request.postData")?;
+    }
+
+    let response = entry.entry("response").or_insert_with(|| json!({}));
+    if response.is_null() {
+        *response = json!({});
+    }
+    let Value::Object(response) = response else {
+        return Err((".response".into(), format!("expected a response object, found {}", kind(response))));
+    };
+    // Chrome writes status 0 for requests that never got an answer; so do we.
+    default(response, "status", json!(0));
+    default(response, "statusText", json!(""));
+    default(response, "redirectURL", json!(""));
+    normalize_message(response, ".response")?;
+    let content = response.entry("content").or_insert_with(|| json!({}));
+    if let Value::Object(content) = content {
+        default(content, "size", json!(-1));
+    }
+    Ok(())
+}
+
+fn normalize_message(message: &mut Map<String, Value>, at: &str) -> Result<(), NormalizeError> {
+    default(message, "httpVersion", json!(""));
+    default(message, "headersSize", json!(-1));
+    default(message, "bodySize", json!(-1));
+    normalize_pairs(message, "headers", at)?;
+    normalize_pairs(message, "cookies", at)
+}
+
+/// Name/value lists: missing lists become empty, and a `null` value (Charles, some proxies)
+/// becomes an empty string.
+fn normalize_pairs(parent: &mut Map<String, Value>, key: &str, at: &str) -> Result<(), NormalizeError> {
+    let list = parent.entry(key).or_insert_with(|| json!([]));
+    if list.is_null() {
+        *list = json!([]);
+    }
+    let Value::Array(items) = list else {
+        return Err((format!("{at}.{key}"), format!("expected an array, found {}", kind(list))));
+    };
+    for item in items.iter_mut() {
+        if let Value::Object(item) = item {
+            if matches!(item.get("value"), None | Some(Value::Null)) && key != "params" {
+                item.insert("value".into(), json!(""));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn default(map: &mut Map<String, Value>, key: &str, value: Value) {
+    match map.get(key) {
+        None | Some(Value::Null) => {
+            map.insert(key.to_string(), value);
+        }
+        Some(_) => {}
+    }
+}
+
+fn convert(file: Arc<str>, creator: Option<String>, entries: Vec<Entries>) -> Result<Capture> {
+    let mut exchanges = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        let source = Source { file: file.clone(), entry: index };
+        exchanges.push(exchange(source, entry)?);
+    }
+    Ok(Capture {
+        file,
+        format: Format::Har,
+        creator,
+        exchanges,
+    })
+}
+
+fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
+    let request = entry.request;
+    let headers: Vec<NameValue> = request.headers.into_iter().map(|h| NameValue::new(h.name, h.value)).collect();
+    let mut cookies: Vec<NameValue> = request.cookies.into_iter().map(|c| NameValue::new(c.name, c.value)).collect();
+    if cookies.is_empty() {
+        if let Some(header) = super::find_header(&headers, "cookie") {
+            cookies = parse_cookie_header(header);
+        }
+    }
+    let body = match request.post_data {
+        Some(post) => Some(post_body(&source, post)?),
+        None => None,
+    };
+    let request = Request {
+        method: request.method,
+        url: request.url,
+        headers,
+        cookies,
+        body,
+    };
+
+    let response = entry.response;
+    let response = if response.status <= 0 {
+        None
+    } else {
+        let headers: Vec<NameValue> = response.headers.into_iter().map(|h| NameValue::new(h.name, h.value)).collect();
+        let mut cookies: Vec<NameValue> = response.cookies.into_iter().map(|c| NameValue::new(c.name, c.value)).collect();
+        if cookies.is_empty() {
+            cookies = headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
+                // One Set-Cookie per line: some exporters fold several headers into one value.
+                .flat_map(|h| h.value.lines().filter_map(parse_set_cookie))
+                .collect();
+        }
+        Some(Response {
+            status: u16::try_from(response.status).unwrap_or(0),
+            headers,
+            cookies,
+            body: content_body(&source, response.content)?,
+        })
+    };
+    Ok(Exchange {
+        started: Some(entry.started_date_time).filter(|s| !s.is_empty()),
+        duration_ms: (entry.time >= 0.0).then_some(entry.time),
+        source,
+        request,
+        response,
+    })
+}
+
+fn post_body(source: &Source, post: PostData) -> Result<Body> {
+    let mime_type = Some(post.mime_type).filter(|m| !m.is_empty());
+    let bytes = match (post.text, post.params) {
+        (Some(text), _) => decode_text(source, text, post.encoding.as_deref(), "request.postData.text")?,
+        // Firefox and some proxies record form posts only as a parameter list.
+        (None, Some(params)) => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for param in params {
+                form.append_pair(&param.name, param.value.as_deref().unwrap_or(""));
+            }
+            form.finish().into_bytes()
+        }
+        (None, None) => Vec::new(),
+    };
+    Ok(Body { mime_type, bytes })
+}
+
+fn content_body(source: &Source, content: Content) -> Result<Option<Body>> {
+    let Some(text) = content.text else {
+        return Ok(None);
+    };
+    let bytes = decode_text(source, text, content.encoding.as_deref(), "response.content.text")?;
+    Ok(Some(Body {
+        mime_type: content.mime_type.filter(|m| !m.is_empty()),
+        bytes,
+    }))
+}
+
+fn decode_text(source: &Source, text: String, encoding: Option<&str>, field: &str) -> Result<Vec<u8>> {
+    if !encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
+        return Ok(text.into_bytes());
+    }
+    // Exporters wrap long base64 at 76 columns now and then.
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).map_err(|err| {
+        Error::input(
+            &*source.file,
+            Some(Place::JsonPath(format!("log.entries[{}].{field}", source.entry))),
+            format!("the body says it is base64 but is not: {err}"),
+        )
+        .hint("the export is damaged; save the HAR again")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Capture> {
+        super::super::parse("t.har", text.as_bytes().to_vec(), &Default::default())
+    }
+
+    const MINIMAL: &str = r#"{"log":{"version":"1.2","creator":{"name":"Safari"},"entries":[
+        {"request":{"method":"POST","url":"http://o/web/dataset/call_kw/res.users/read",
+                    "headers":[{"name":"Content-Type","value":"application/json"},{"name":"Cookie","value":"session_id=s1; cids=1"}],
+                    "postData":{"mimeType":"application/json","text":"{\"params\":{}}"}},
+         "response":{"status":200,"headers":[{"name":"Set-Cookie","value":"session_id=s2; Path=/"}],
+                     "content":{"mimeType":"application/json","text":"eyJyZXN1bHQiOjF9","encoding":"base64"}}}]}}"#;
+
+    #[test]
+    fn minimal_exports_load_through_the_tolerant_pass() {
+        let capture = load(MINIMAL).unwrap();
+        assert_eq!(capture.creator.as_deref(), Some("Safari"));
+        let exchange = &capture.exchanges[0];
+        assert_eq!(exchange.request.cookie("session_id"), Some("s1"));
+        assert_eq!(exchange.request.body.as_ref().unwrap().text(), Some("{\"params\":{}}"));
+        let response = exchange.response.as_ref().unwrap();
+        assert_eq!(response.body.as_ref().unwrap().text(), Some("{\"result\":1}"));
+        assert_eq!(response.cookies, vec![NameValue::new("session_id", "s2")]);
+        assert_eq!(exchange.duration_ms, None);
+    }
+
+    #[test]
+    fn form_params_without_text_become_an_urlencoded_body() {
+        let har = r#"{"log":{"version":"1.2","entries":[{"request":{"url":"http://o/web/login",
+            "postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"login","value":"a b"},{"name":"redirect"}]}}}]}}"#;
+        let capture = load(har).unwrap();
+        let exchange = &capture.exchanges[0];
+        assert_eq!(exchange.request.method, "POST");
+        assert_eq!(exchange.request.body.as_ref().unwrap().text(), Some("login=a+b&redirect="));
+        assert!(exchange.response.is_none());
+    }
+
+    #[test]
+    fn structural_errors_name_the_json_path() {
+        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","headers":{}}}]}}"#).unwrap_err();
+        assert!(err.to_string().contains("t.har: at log.entries[0].request.headers: expected an array, found an object"), "{err}");
+        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","method":7}}]}}"#).unwrap_err();
+        assert!(err.to_string().contains("at log.entries[0].request.method: invalid type: integer `7`"), "{err}");
+        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"method":"GET"}}]}}"#).unwrap_err();
+        assert!(err.to_string().contains("at log.entries[0].request.url: the request has no URL"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_versions_and_truncated_files_are_refused() {
+        let err = load(r#"{"log":{"version":"2.0","entries":[]}}"#).unwrap_err();
+        assert!(err.to_string().contains("at log.version: unsupported HAR version \"2.0\""), "{err}");
+        let err = load("{\"log\":{\"version\":\"1.2\",\n\"entries\":[{\"request\"").unwrap_err();
+        assert!(err.to_string().starts_with("t.har: line 2, column 21: EOF while parsing"), "{err}");
+    }
+
+    #[test]
+    fn damaged_base64_names_the_entry() {
+        let har = MINIMAL.replace("eyJyZXN1bHQiOjF9", "%%%");
+        let err = load(&har).unwrap_err();
+        assert!(err.to_string().contains("at log.entries[0].response.content.text: the body says it is base64"), "{err}");
+    }
+}

@@ -1,0 +1,300 @@
+//! Reading what a browser or tool recorded into one neutral type, [`Exchange`].
+//!
+//! Nothing here knows about Odoo: a capture is requests and (maybe) responses. The format is
+//! detected from the content, never from the file name, because users save DevTools snippets
+//! under any name.
+
+mod curl;
+mod fetch;
+mod har;
+mod payload;
+mod shell;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// The kind of capture a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// HTTP Archive 1.2/1.3, from any browser or tool.
+    Har,
+    /// DevTools "Copy as cURL (bash)", one or several commands.
+    Curl,
+    /// DevTools "Copy as fetch", one or several calls.
+    Fetch,
+    /// A request body pasted from the DevTools Payload tab.
+    Payload,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Har => "HAR",
+            Format::Curl => "cURL",
+            Format::Fetch => "fetch",
+            Format::Payload => "payload",
+        })
+    }
+}
+
+/// Where an exchange came from: the file as the user named it and the entry's index in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub file: Arc<str>,
+    /// 0-based index of the entry (HAR) or command (cURL/fetch) in the file.
+    pub entry: usize,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} entry {}", self.file, self.entry)
+    }
+}
+
+/// A header or cookie: a name and a value, in the order they were recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameValue {
+    pub name: String,
+    pub value: String,
+}
+
+impl NameValue {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        NameValue {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A message body, kept as bytes because not every body is UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    pub mime_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Body {
+    /// The body as text, when it is valid UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok()
+    }
+}
+
+/// An HTTP request as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<NameValue>,
+    /// Cookies the request carried, from the capture's cookie list or its `Cookie` header.
+    pub cookies: Vec<NameValue>,
+    pub body: Option<Body>,
+}
+
+/// An HTTP response as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<NameValue>,
+    /// Cookies the response set, from the capture's cookie list or `Set-Cookie` headers.
+    pub cookies: Vec<NameValue>,
+    pub body: Option<Body>,
+}
+
+/// One request with its response, if the capture has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub source: Source,
+    /// When the request started, ISO 8601 as recorded.
+    pub started: Option<String>,
+    /// Total time in milliseconds, when recorded.
+    pub duration_ms: Option<f64>,
+    pub request: Request,
+    pub response: Option<Response>,
+}
+
+/// Everything read from one capture file.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub file: Arc<str>,
+    pub format: Format,
+    /// The tool that wrote a HAR (`Playwright 1.65.1`), when it says.
+    pub creator: Option<String>,
+    pub exchanges: Vec<Exchange>,
+}
+
+/// How to read captures that do not say everything themselves.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Where a raw payload was sent (a payload carries no URL of its own).
+    pub url: Option<String>,
+}
+
+fn find_header<'a>(headers: &'a [NameValue], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+impl Request {
+    /// The first header of that name, compared case-insensitively as HTTP does.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// A cookie the request sent.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value.as_str())
+    }
+
+    /// The URL's path, without query or fragment (`/` when the URL has none or cannot be read).
+    pub fn path(&self) -> &str {
+        url_path(&self.url)
+    }
+}
+
+impl Response {
+    /// The first header of that name, compared case-insensitively as HTTP does.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// The path part of a URL, cheaply, without allocating: classification calls this for
+/// every entry of large captures.
+pub fn url_path(url: &str) -> &str {
+    let after_scheme = match url.find("://") {
+        Some(at) => &url[at + 3..],
+        None => url,
+    };
+    let path_start = if url.contains("://") {
+        after_scheme.find('/').map(|i| &after_scheme[i..])
+    } else {
+        Some(after_scheme)
+    };
+    let path = path_start.unwrap_or("/");
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    if end == 0 { "/" } else { &path[..end] }
+}
+
+/// Splits a `Cookie` header value into cookies.
+pub(crate) fn parse_cookie_header(value: &str) -> Vec<NameValue> {
+    value
+        .split(';')
+        .filter_map(|pair| {
+            let pair = pair.trim();
+            let (name, value) = pair.split_once('=')?;
+            (!name.is_empty()).then(|| NameValue::new(name.trim(), value.trim()))
+        })
+        .collect()
+}
+
+/// The cookie a `Set-Cookie` header sets (its attributes are not needed here).
+pub(crate) fn parse_set_cookie(value: &str) -> Option<NameValue> {
+    let first = value.split(';').next()?;
+    let (name, value) = first.split_once('=')?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| NameValue::new(name, value.trim()))
+}
+
+/// Reads a capture file (`-` for standard input) and detects its format from the content.
+pub fn load(path: &str, options: &LoadOptions) -> Result<Capture> {
+    let bytes = read_input(path)?;
+    parse(path, bytes, options)
+}
+
+fn read_input(path: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let outcome = if path == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(Path::new(path)).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    outcome.map_err(|err| {
+        Error::input(path, None, format!("cannot read: {err}"))
+            .hint("check the path; use - to read the capture from standard input")
+    })?;
+    Ok(bytes)
+}
+
+/// Parses capture bytes that were read from `file`.
+pub fn parse(file: &str, mut bytes: Vec<u8>, options: &LoadOptions) -> Result<Capture> {
+    let file: Arc<str> = Arc::from(file);
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        // Windows tools (Fiddler, PowerShell redirection) write a UTF-8 byte-order mark.
+        bytes.drain(..3);
+    }
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .ok_or_else(|| {
+            Error::input(&*file, None, "the file is empty").hint(
+                "save the capture again: in DevTools' Network tab, right-click a request and choose \"Save all as HAR\"",
+            )
+        })?;
+    let head = &bytes[start..];
+    if head.starts_with(b"{") || head.starts_with(b"[") {
+        if har::looks_like_har(head) {
+            return har::parse(file, bytes);
+        }
+        return payload::parse(file, bytes, options);
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|err| {
+        Error::input(&*file, None, format!("not text (invalid UTF-8 at byte {})", err.valid_up_to()))
+            .hint(UNKNOWN_FORMAT_HINT)
+    })?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("curl ") || trimmed.starts_with("curl\t") {
+        return curl::parse(file, text);
+    }
+    if fetch::looks_like_fetch(trimmed) {
+        return fetch::parse(file, text);
+    }
+    Err(Error::input(&*file, Some(crate::error::Place::LineColumn(1, 1)), "not a capture odoo-har can read")
+        .hint(UNKNOWN_FORMAT_HINT))
+}
+
+const UNKNOWN_FORMAT_HINT: &str = "give a HAR file (DevTools Network tab: \"Save all as HAR\"), a \"Copy as cURL (bash)\" or \"Copy as fetch\" snippet, or a JSON-RPC payload from the Payload tab (with --url)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_handles_queries_fragments_and_bare_hosts() {
+        assert_eq!(url_path("http://h:8069/web/dataset/call_kw/res.users/read?x=1"), "/web/dataset/call_kw/res.users/read");
+        assert_eq!(url_path("https://h.odoo.com"), "/");
+        assert_eq!(url_path("https://h.odoo.com/web#action=1"), "/web");
+        assert_eq!(url_path("/jsonrpc"), "/jsonrpc");
+    }
+
+    #[test]
+    fn cookie_headers_are_split() {
+        let cookies = parse_cookie_header("tz=UTC; session_id=abc; cids=1");
+        assert_eq!(cookies[1], NameValue::new("session_id", "abc"));
+        assert_eq!(cookies.len(), 3);
+        assert_eq!(
+            parse_set_cookie("session_id=xyz; Expires=Sat, 05 Dec 2026; HttpOnly; Path=/"),
+            Some(NameValue::new("session_id", "xyz"))
+        );
+    }
+
+    #[test]
+    fn empty_and_unknown_inputs_are_refused_with_a_hint() {
+        let err = parse("e.har", b"  \n".to_vec(), &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().starts_with("e.har: the file is empty"));
+        let err = parse("x.txt", b"hello".to_vec(), &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("x.txt: line 1, column 1: not a capture"), "{err}");
+        let err = parse("b.bin", vec![0xff, 0xfe, 0x00], &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("invalid UTF-8"), "{err}");
+    }
+}

@@ -1,0 +1,8 @@
+//! odoo-har: turn what a browser saw of an Odoo web client into calls a program can make again.
+//!
+//! The modules follow the pipeline: [`capture`] reads HAR files and DevTools snippets into
+//! neutral exchanges, [`odoo`] recognises Odoo's RPC calls in them and discovers who the user
+//! was, and the command modules print what was found.
+
+pub mod capture;
+pub mod error;
