@@ -64,7 +64,11 @@ impl fmt::Display for InputError {
 
 impl Error {
     /// An input error with no hint; add one with [`Error::hint`].
-    pub fn input(file: impl Into<String>, place: Option<Place>, message: impl Into<String>) -> Self {
+    pub fn input(
+        file: impl Into<String>,
+        place: Option<Place>,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Input(Box::new(InputError {
             file: file.into(),
             place,

@@ -10,20 +10,43 @@ use crate::error::{Error, Place, Result};
 
 /// Options that take a value but do not change the request (output, timing, proxies…).
 const IGNORED_WITH_VALUE: &[&str] = &[
-    "-o", "--output", "-m", "--max-time", "--connect-timeout", "-x", "--proxy", "-w", "--write-out",
-    "--retry", "--cacert", "--cert", "--key", "-c", "--cookie-jar", "--resolve", "--limit-rate",
+    "-o",
+    "--output",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-x",
+    "--proxy",
+    "-w",
+    "--write-out",
+    "--retry",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-c",
+    "--cookie-jar",
+    "--resolve",
+    "--limit-rate",
 ];
 
 /// Parses one or several cURL commands.
 pub(super) fn parse(file: Arc<str>, text: &str) -> Result<Capture> {
     if let Some(at) = text.find("^\"") {
         let (line, column) = line_column(text, at);
-        return Err(Error::input(&*file, Some(Place::LineColumn(line, column)), "this is the Windows cmd flavour of \"Copy as cURL\", which odoo-har does not read")
-            .hint("copy the request again with \"Copy as cURL (bash)\""));
+        return Err(Error::input(
+            &*file,
+            Some(Place::LineColumn(line, column)),
+            "this is the Windows cmd flavour of \"Copy as cURL\", which odoo-har does not read",
+        )
+        .hint("copy the request again with \"Copy as cURL (bash)\""));
     }
     let commands = shell::split(text).map_err(|err| {
-        Error::input(&*file, Some(Place::LineColumn(err.line, err.column)), err.message)
-            .hint("the snippet was cut short; copy it again from DevTools")
+        Error::input(
+            &*file,
+            Some(Place::LineColumn(err.line, err.column)),
+            err.message,
+        )
+        .hint("the snippet was cut short; copy it again from DevTools")
     })?;
     let mut exchanges = Vec::new();
     for words in commands {
@@ -36,7 +59,10 @@ pub(super) fn parse(file: Arc<str>, text: &str) -> Result<Capture> {
             )
             .hint("keep only the curl commands DevTools copied"));
         }
-        let source = Source { file: file.clone(), entry: exchanges.len() };
+        let source = Source {
+            file: file.clone(),
+            entry: exchanges.len(),
+        };
         exchanges.push(command(&file, source, &words)?);
     }
     Ok(Capture {
@@ -63,8 +89,12 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
                 return Ok(v.to_string());
             }
             rest.next().map(|w| w.text.clone()).ok_or_else(|| {
-                Error::input(file, Some(Place::LineColumn(word.line, word.column)), format!("{option} needs a value"))
-                    .hint("the snippet was cut short; copy it again from DevTools")
+                Error::input(
+                    file,
+                    Some(Place::LineColumn(word.line, word.column)),
+                    format!("{option} needs a value"),
+                )
+                .hint("the snippet was cut short; copy it again from DevTools")
             })
         };
         match option {
@@ -82,7 +112,8 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
                     cookies.extend(parse_cookie_header(&v));
                 }
             }
-            "-d" | "--data" | "--data-ascii" | "--data-binary" | "--data-raw" | "--data-urlencode" => {
+            "-d" | "--data" | "--data-ascii" | "--data-binary" | "--data-raw"
+            | "--data-urlencode" => {
                 let v = value()?;
                 if v.starts_with('@') && option != "--data-raw" {
                     return Err(Error::input(
@@ -102,7 +133,10 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
             "-e" | "--referer" => headers.push(NameValue::new("Referer", value()?)),
             "-u" | "--user" => {
                 let credentials = base64::engine::general_purpose::STANDARD.encode(value()?);
-                headers.push(NameValue::new("Authorization", format!("Basic {credentials}")));
+                headers.push(NameValue::new(
+                    "Authorization",
+                    format!("Basic {credentials}"),
+                ));
             }
             "--url" => url = Some(value()?),
             _ if IGNORED_WITH_VALUE.contains(&option) => {
@@ -115,8 +149,12 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
 
     let first = &words[0];
     let url = url.ok_or_else(|| {
-        Error::input(file, Some(Place::LineColumn(first.line, first.column)), "this curl command has no URL")
-            .hint("copy the request again with \"Copy as cURL\"; the URL is the first quoted argument")
+        Error::input(
+            file,
+            Some(Place::LineColumn(first.line, first.column)),
+            "this curl command has no URL",
+        )
+        .hint("copy the request again with \"Copy as cURL\"; the URL is the first quoted argument")
     })?;
     if json_body {
         headers.push(NameValue::new("Content-Type", "application/json"));
@@ -150,7 +188,9 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
 pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
     (line, column)
 }
 
@@ -189,10 +229,19 @@ mod tests {
         .unwrap();
         let request = &capture.exchanges[0].request;
         assert_eq!(request.method, "POST");
-        assert_eq!(request.url, "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read");
+        assert_eq!(
+            request.url,
+            "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read"
+        );
         assert_eq!(request.cookie("session_id"), Some("abc"));
-        assert_eq!(request.body.as_ref().unwrap().text(), Some("{\"id\":7,\"params\":{}}"));
-        assert_eq!(request.body.as_ref().unwrap().mime_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            request.body.as_ref().unwrap().text(),
+            Some("{\"id\":7,\"params\":{}}")
+        );
+        assert_eq!(
+            request.body.as_ref().unwrap().mime_type.as_deref(),
+            Some("application/json")
+        );
     }
 
     #[test]
@@ -208,22 +257,45 @@ mod tests {
 
     #[test]
     fn several_commands_get_their_own_entries() {
-        let capture = load("curl 'http://h/a' -XPOST --data-raw=1 ;\ncurl 'http://h/b' --compressed -sS").unwrap();
+        let capture =
+            load("curl 'http://h/a' -XPOST --data-raw=1 ;\ncurl 'http://h/b' --compressed -sS")
+                .unwrap();
         assert_eq!(capture.exchanges.len(), 2);
         assert_eq!(capture.exchanges[1].source.entry, 1);
         assert_eq!(capture.exchanges[1].request.method, "GET");
-        assert_eq!(capture.exchanges[0].request.body.as_ref().unwrap().bytes, b"1");
+        assert_eq!(
+            capture.exchanges[0].request.body.as_ref().unwrap().bytes,
+            b"1"
+        );
     }
 
     #[test]
     fn missing_url_and_values_are_located() {
         let err = load("curl \\\n  -H 'A: b'").unwrap_err();
-        assert!(err.to_string().starts_with("c.sh: line 1, column 1: this curl command has no URL"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c.sh: line 1, column 1: this curl command has no URL"),
+            "{err}"
+        );
         let err = load("curl 'http://h' -H").unwrap_err();
-        assert!(err.to_string().starts_with("c.sh: line 1, column 17: -H needs a value"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c.sh: line 1, column 17: -H needs a value"),
+            "{err}"
+        );
         let err = load("curl 'http://h' --data-raw '{").unwrap_err();
-        assert!(err.to_string().starts_with("c.sh: line 1, column 28: the single quote opened here is never closed"), "{err}");
-        let err = load("curl ^\"http://h/^\" ^\n  --data-raw ^\"^{^\\^\"id^\\^\":7^}^\"").unwrap_err();
-        assert!(err.to_string().starts_with("c.sh: line 1, column 6: this is the Windows cmd flavour"), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "c.sh: line 1, column 28: the single quote opened here is never closed"
+            ),
+            "{err}"
+        );
+        let err =
+            load("curl ^\"http://h/^\" ^\n  --data-raw ^\"^{^\\^\"id^\\^\":7^}^\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("c.sh: line 1, column 6: this is the Windows cmd flavour"),
+            "{err}"
+        );
     }
 }

@@ -30,7 +30,10 @@ pub(super) fn parse(file: Arc<str>, text: &str) -> Result<Capture> {
             continue;
         }
         let call_at = reader.at;
-        let source = Source { file: file.clone(), entry: exchanges.len() };
+        let source = Source {
+            file: file.clone(),
+            entry: exchanges.len(),
+        };
         let exchange = call(&mut reader, source).map_err(|(offset, message)| {
             let (line, column) = line_column(text, offset.min(text.len()));
             Error::input(&*file, Some(Place::LineColumn(line, column)), message)
@@ -53,12 +56,19 @@ fn call(reader: &mut Reader, source: Source) -> Result<Exchange, LiteralError> {
     reader.skip_space();
     let url_at = reader.at;
     let Value::String(url) = reader.value()? else {
-        return Err((url_at, "the first argument of fetch must be the URL as a string".into()));
+        return Err((
+            url_at,
+            "the first argument of fetch must be the URL as a string".into(),
+        ));
     };
     reader.skip_space();
     let options = if reader.eat(',') {
         reader.skip_space();
-        if reader.peek() == Some(')') { Map::new() } else { object(reader)? }
+        if reader.peek() == Some(')') {
+            Map::new()
+        } else {
+            object(reader)?
+        }
     } else {
         Map::new()
     };
@@ -75,7 +85,9 @@ fn call(reader: &mut Reader, source: Source) -> Result<Exchange, LiteralError> {
             }
         }
     }
-    let cookies = super::find_header(&headers, "cookie").map(parse_cookie_header).unwrap_or_default();
+    let cookies = super::find_header(&headers, "cookie")
+        .map(parse_cookie_header)
+        .unwrap_or_default();
     let body = match options.get("body") {
         Some(Value::String(text)) => Some(Body {
             mime_type: super::find_header(&headers, "content-type").map(str::to_string),
@@ -92,7 +104,13 @@ fn call(reader: &mut Reader, source: Source) -> Result<Exchange, LiteralError> {
         source,
         started: None,
         duration_ms: None,
-        request: Request { method, url, headers, cookies, body },
+        request: Request {
+            method,
+            url,
+            headers,
+            cookies,
+            body,
+        },
         response: None,
     })
 }
@@ -101,7 +119,10 @@ fn object(reader: &mut Reader) -> Result<Map<String, Value>, LiteralError> {
     let at = reader.at;
     match reader.value()? {
         Value::Object(map) => Ok(map),
-        _ => Err((at, "the second argument of fetch must be an options object".into())),
+        _ => Err((
+            at,
+            "the second argument of fetch must be an options object".into(),
+        )),
     }
 }
 
@@ -166,11 +187,16 @@ impl Reader<'_> {
                             self.bump();
                             self.string(q, key_at)?
                         }
-                        _ => self.identifier().ok_or((key_at, "expected a property name".to_string()))?,
+                        _ => self
+                            .identifier()
+                            .ok_or((key_at, "expected a property name".to_string()))?,
                     };
                     self.skip_space();
                     if !self.eat(':') {
-                        return Err((self.at, format!("expected `:` after the property \"{key}\"")));
+                        return Err((
+                            self.at,
+                            format!("expected `:` after the property \"{key}\""),
+                        ));
                     }
                     let value = self.value()?;
                     map.insert(key, value);
@@ -196,7 +222,9 @@ impl Reader<'_> {
                 }
             }
             Some(_) => {
-                let word = self.identifier().ok_or((start, "expected a value".to_string()))?;
+                let word = self
+                    .identifier()
+                    .ok_or((start, "expected a value".to_string()))?;
                 match word.as_str() {
                     "null" | "undefined" => Ok(Value::Null),
                     "true" => Ok(Value::Bool(true)),
@@ -232,7 +260,10 @@ impl Reader<'_> {
                 None => return Err((start, "this string is never closed".into())),
                 Some(c) if c == quote => return Ok(out),
                 Some('$') if quote == '`' && self.peek() == Some('{') => {
-                    return Err((escape_at, "template literals with ${…} cannot be read; copy the request again".into()));
+                    return Err((
+                        escape_at,
+                        "template literals with ${…} cannot be read; copy the request again".into(),
+                    ));
                 }
                 Some('\\') => match self.bump() {
                     None => return Err((start, "this string is never closed".into())),
@@ -244,20 +275,31 @@ impl Reader<'_> {
                     Some('v') => out.push('\x0b'),
                     Some('0') => out.push('\0'),
                     Some('\n') => {}
-                    Some('x') => out.push(char::from_u32(self.hex(2, escape_at)?).unwrap_or('\u{fffd}')),
+                    Some('x') => {
+                        out.push(char::from_u32(self.hex(2, escape_at)?).unwrap_or('\u{fffd}'))
+                    }
                     Some('u') if self.eat('{') => {
-                        let end = self.text[self.at..].find('}').ok_or((escape_at, "bad \\u{…} escape".to_string()))?;
+                        let end = self.text[self.at..]
+                            .find('}')
+                            .ok_or((escape_at, "bad \\u{…} escape".to_string()))?;
                         let code = u32::from_str_radix(&self.text[self.at..self.at + end], 16).ok();
                         self.at += end + 1;
-                        out.push(code.and_then(char::from_u32).ok_or((escape_at, "bad \\u{…} escape".to_string()))?);
+                        out.push(
+                            code.and_then(char::from_u32)
+                                .ok_or((escape_at, "bad \\u{…} escape".to_string()))?,
+                        );
                     }
                     Some('u') => {
                         let high = self.hex(4, escape_at)?;
                         // JSON.stringify writes characters outside the BMP as surrogate pairs.
-                        if (0xD800..0xDC00).contains(&high) && self.text[self.at..].starts_with("\\u") {
+                        if (0xD800..0xDC00).contains(&high)
+                            && self.text[self.at..].starts_with("\\u")
+                        {
                             self.at += 2;
                             let low = self.hex(4, escape_at)?;
-                            let code = 0x10000 + ((high - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+                            let code = 0x10000
+                                + ((high - 0xD800) << 10)
+                                + (low.wrapping_sub(0xDC00) & 0x3FF);
                             out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                         } else {
                             out.push(char::from_u32(high).unwrap_or('\u{fffd}'));
@@ -320,7 +362,10 @@ mod tests {
         .unwrap();
         assert_eq!(capture.exchanges.len(), 2);
         assert_eq!(capture.exchanges[0].request.method, "POST");
-        assert_eq!(capture.exchanges[0].request.cookie("session_id"), Some("ff"));
+        assert_eq!(
+            capture.exchanges[0].request.cookie("session_id"),
+            Some("ff")
+        );
         assert!(capture.exchanges[1].request.body.is_none());
         assert_eq!(capture.exchanges[1].source.entry, 1);
     }
@@ -328,10 +373,22 @@ mod tests {
     #[test]
     fn broken_snippets_are_located() {
         let err = load("fetch(\"http://h\", {\n  \"body\": \"{\\\"a\\\":1").unwrap_err();
-        assert!(err.to_string().starts_with("f.js: line 2, column 11: this string is never closed"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("f.js: line 2, column 11: this string is never closed"),
+            "{err}"
+        );
         let err = load("fetch(\"http://h\", {\n  \"method\" \"POST\"})").unwrap_err();
-        assert!(err.to_string().starts_with("f.js: line 2, column 12: expected `:` after the property \"method\""), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("f.js: line 2, column 12: expected `:` after the property \"method\""),
+            "{err}"
+        );
         let err = load("fetch(url)").unwrap_err();
-        assert!(err.to_string().starts_with("f.js: line 1, column 7: `url` is a name, not a value"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("f.js: line 1, column 7: `url` is a name, not a value"),
+            "{err}"
+        );
     }
 }

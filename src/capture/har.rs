@@ -52,7 +52,10 @@ impl Creator {
 /// True when the JSON document's first key is `log`, as every HAR writer puts it.
 pub(super) fn looks_like_har(head: &[u8]) -> bool {
     let rest = head.strip_prefix(b"{").unwrap_or(b"");
-    let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
     rest[start..].starts_with(b"\"log\"")
 }
 
@@ -65,7 +68,9 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>) -> Result<Capture> {
         return convert(file, creator, fast.log.entries);
     }
     let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
-        json_syntax(&file, &err).hint("the HAR is not valid JSON: was the export cut short? Save it again from DevTools")
+        json_syntax(&file, &err).hint(
+            "the HAR is not valid JSON: was the export cut short? Save it again from DevTools",
+        )
     })?;
     drop(bytes);
     from_value(file, value)
@@ -84,7 +89,11 @@ pub(super) fn from_value(file: Arc<str>, value: Value) -> Result<Capture> {
         // Some hand-written and older tool exports omit it; 1.2 is what they mean.
         None | Some(Value::Null) => "1.2".to_string(),
         Some(other) => {
-            return Err(not_a_har(&file, "log.version", &format!("expected a string, found {}", kind(other))));
+            return Err(not_a_har(
+                &file,
+                "log.version",
+                &format!("expected a string, found {}", kind(other)),
+            ));
         }
     };
     check_version(&file, &version)?;
@@ -96,13 +105,18 @@ pub(super) fn from_value(file: Arc<str>, value: Value) -> Result<Capture> {
         Some(Value::Array(entries)) => entries,
         None | Some(Value::Null) => Vec::new(),
         Some(other) => {
-            return Err(not_a_har(&file, "log.entries", &format!("expected an array, found {}", kind(&other))));
+            return Err(not_a_har(
+                &file,
+                "log.entries",
+                &format!("expected an array, found {}", kind(&other)),
+            ));
         }
     };
     let mut typed = Vec::with_capacity(entries.len());
     for (index, mut entry) in entries.into_iter().enumerate() {
         let path = format!("log.entries[{index}]");
-        normalize_entry(&mut entry).map_err(|(inner, message)| not_a_har(&file, &format!("{path}{inner}"), &message))?;
+        normalize_entry(&mut entry)
+            .map_err(|(inner, message)| not_a_har(&file, &format!("{path}{inner}"), &message))?;
         let entry: Entries = serde_path_to_error::deserialize(entry).map_err(|err| {
             let inner = err.path().to_string();
             let message = strip_serde_position(&err.inner().to_string());
@@ -126,8 +140,12 @@ fn check_version(file: &str, version: &str) -> Result<()> {
 }
 
 fn not_a_har(file: &str, path: &str, message: &str) -> Error {
-    Error::input(file, Some(Place::JsonPath(path.to_string())), message.to_string())
-        .hint("this does not look like a HAR export; save it again from DevTools (\"Save all as HAR\")")
+    Error::input(
+        file,
+        Some(Place::JsonPath(path.to_string())),
+        message.to_string(),
+    )
+    .hint("this does not look like a HAR export; save it again from DevTools (\"Save all as HAR\")")
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -148,7 +166,10 @@ type NormalizeError = (String, String);
 /// typed pass to report with their path, except where a tool's habit is well known.
 fn normalize_entry(entry: &mut Value) -> Result<(), NormalizeError> {
     let Value::Object(entry) = entry else {
-        return Err((String::new(), format!("expected an entry object, found {}", kind(entry))));
+        return Err((
+            String::new(),
+            format!("expected an entry object, found {}", kind(entry)),
+        ));
     };
     default(entry, "startedDateTime", json!(""));
     default(entry, "cache", json!({}));
@@ -164,13 +185,20 @@ fn normalize_entry(entry: &mut Value) -> Result<(), NormalizeError> {
 
     let request = entry.entry("request").or_insert(Value::Null);
     let Value::Object(request) = request else {
-        return Err((".request".into(), format!("expected a request object, found {}", kind(request))));
+        return Err((
+            ".request".into(),
+            format!("expected a request object, found {}", kind(request)),
+        ));
     };
     if !matches!(request.get("url"), Some(Value::String(_))) {
         return Err((".request.url".into(), "the request has no URL".into()));
     }
     if !request.contains_key("method") {
-        let method = if request.contains_key("postData") { "POST" } else { "GET" };
+        let method = if request.contains_key("postData") {
+            "POST"
+        } else {
+            "GET"
+        };
         request.insert("method".into(), json!(method));
     }
     normalize_message(request, ".request")?;
@@ -185,7 +213,10 @@ fn normalize_entry(entry: &mut Value) -> Result<(), NormalizeError> {
         *response = json!({});
     }
     let Value::Object(response) = response else {
-        return Err((".response".into(), format!("expected a response object, found {}", kind(response))));
+        return Err((
+            ".response".into(),
+            format!("expected a response object, found {}", kind(response)),
+        ));
     };
     // Chrome writes status 0 for requests that never got an answer; so do we.
     default(response, "status", json!(0));
@@ -209,13 +240,20 @@ fn normalize_message(message: &mut Map<String, Value>, at: &str) -> Result<(), N
 
 /// Name/value lists: missing lists become empty, and a `null` value (Charles, some proxies)
 /// becomes an empty string.
-fn normalize_pairs(parent: &mut Map<String, Value>, key: &str, at: &str) -> Result<(), NormalizeError> {
+fn normalize_pairs(
+    parent: &mut Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<(), NormalizeError> {
     let list = parent.entry(key).or_insert_with(|| json!([]));
     if list.is_null() {
         *list = json!([]);
     }
     let Value::Array(items) = list else {
-        return Err((format!("{at}.{key}"), format!("expected an array, found {}", kind(list))));
+        return Err((
+            format!("{at}.{key}"),
+            format!("expected an array, found {}", kind(list)),
+        ));
     };
     for item in items.iter_mut() {
         if let Value::Object(item) = item {
@@ -239,7 +277,10 @@ fn default(map: &mut Map<String, Value>, key: &str, value: Value) {
 fn convert(file: Arc<str>, creator: Option<String>, entries: Vec<Entries>) -> Result<Capture> {
     let mut exchanges = Vec::with_capacity(entries.len());
     for (index, entry) in entries.into_iter().enumerate() {
-        let source = Source { file: file.clone(), entry: index };
+        let source = Source {
+            file: file.clone(),
+            entry: index,
+        };
         exchanges.push(exchange(source, entry)?);
     }
     Ok(Capture {
@@ -252,8 +293,16 @@ fn convert(file: Arc<str>, creator: Option<String>, entries: Vec<Entries>) -> Re
 
 fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
     let request = entry.request;
-    let headers: Vec<NameValue> = request.headers.into_iter().map(|h| NameValue::new(h.name, h.value)).collect();
-    let mut cookies: Vec<NameValue> = request.cookies.into_iter().map(|c| NameValue::new(c.name, c.value)).collect();
+    let headers: Vec<NameValue> = request
+        .headers
+        .into_iter()
+        .map(|h| NameValue::new(h.name, h.value))
+        .collect();
+    let mut cookies: Vec<NameValue> = request
+        .cookies
+        .into_iter()
+        .map(|c| NameValue::new(c.name, c.value))
+        .collect();
     if cookies.is_empty() {
         if let Some(header) = super::find_header(&headers, "cookie") {
             cookies = parse_cookie_header(header);
@@ -275,8 +324,16 @@ fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
     let response = if response.status <= 0 {
         None
     } else {
-        let headers: Vec<NameValue> = response.headers.into_iter().map(|h| NameValue::new(h.name, h.value)).collect();
-        let mut cookies: Vec<NameValue> = response.cookies.into_iter().map(|c| NameValue::new(c.name, c.value)).collect();
+        let headers: Vec<NameValue> = response
+            .headers
+            .into_iter()
+            .map(|h| NameValue::new(h.name, h.value))
+            .collect();
+        let mut cookies: Vec<NameValue> = response
+            .cookies
+            .into_iter()
+            .map(|c| NameValue::new(c.name, c.value))
+            .collect();
         if cookies.is_empty() {
             cookies = headers
                 .iter()
@@ -304,7 +361,12 @@ fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
 fn post_body(source: &Source, post: PostData) -> Result<Body> {
     let mime_type = Some(post.mime_type).filter(|m| !m.is_empty());
     let bytes = match (post.text, post.params) {
-        (Some(text), _) => decode_text(source, text, post.encoding.as_deref(), "request.postData.text")?,
+        (Some(text), _) => decode_text(
+            source,
+            text,
+            post.encoding.as_deref(),
+            "request.postData.text",
+        )?,
         // Firefox and some proxies record form posts only as a parameter list.
         (None, Some(params)) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -322,27 +384,42 @@ fn content_body(source: &Source, content: Content) -> Result<Option<Body>> {
     let Some(text) = content.text else {
         return Ok(None);
     };
-    let bytes = decode_text(source, text, content.encoding.as_deref(), "response.content.text")?;
+    let bytes = decode_text(
+        source,
+        text,
+        content.encoding.as_deref(),
+        "response.content.text",
+    )?;
     Ok(Some(Body {
         mime_type: content.mime_type.filter(|m| !m.is_empty()),
         bytes,
     }))
 }
 
-fn decode_text(source: &Source, text: String, encoding: Option<&str>, field: &str) -> Result<Vec<u8>> {
+fn decode_text(
+    source: &Source,
+    text: String,
+    encoding: Option<&str>,
+    field: &str,
+) -> Result<Vec<u8>> {
     if !encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
         return Ok(text.into_bytes());
     }
     // Exporters wrap long base64 at 76 columns now and then.
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).map_err(|err| {
-        Error::input(
-            &*source.file,
-            Some(Place::JsonPath(format!("log.entries[{}].{field}", source.entry))),
-            format!("the body says it is base64 but is not: {err}"),
-        )
-        .hint("the export is damaged; save the HAR again")
-    })
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|err| {
+            Error::input(
+                &*source.file,
+                Some(Place::JsonPath(format!(
+                    "log.entries[{}].{field}",
+                    source.entry
+                ))),
+                format!("the body says it is base64 but is not: {err}"),
+            )
+            .hint("the export is damaged; save the HAR again")
+        })
 }
 
 #[cfg(test)]
@@ -366,9 +443,15 @@ mod tests {
         assert_eq!(capture.creator.as_deref(), Some("Safari"));
         let exchange = &capture.exchanges[0];
         assert_eq!(exchange.request.cookie("session_id"), Some("s1"));
-        assert_eq!(exchange.request.body.as_ref().unwrap().text(), Some("{\"params\":{}}"));
+        assert_eq!(
+            exchange.request.body.as_ref().unwrap().text(),
+            Some("{\"params\":{}}")
+        );
         let response = exchange.response.as_ref().unwrap();
-        assert_eq!(response.body.as_ref().unwrap().text(), Some("{\"result\":1}"));
+        assert_eq!(
+            response.body.as_ref().unwrap().text(),
+            Some("{\"result\":1}")
+        );
         assert_eq!(response.cookies, vec![NameValue::new("session_id", "s2")]);
         assert_eq!(exchange.duration_ms, None);
     }
@@ -380,32 +463,65 @@ mod tests {
         let capture = load(har).unwrap();
         let exchange = &capture.exchanges[0];
         assert_eq!(exchange.request.method, "POST");
-        assert_eq!(exchange.request.body.as_ref().unwrap().text(), Some("login=a+b&redirect="));
+        assert_eq!(
+            exchange.request.body.as_ref().unwrap().text(),
+            Some("login=a+b&redirect=")
+        );
         assert!(exchange.response.is_none());
     }
 
     #[test]
     fn structural_errors_name_the_json_path() {
-        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","headers":{}}}]}}"#).unwrap_err();
-        assert!(err.to_string().contains("t.har: at log.entries[0].request.headers: expected an array, found an object"), "{err}");
-        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","method":7}}]}}"#).unwrap_err();
-        assert!(err.to_string().contains("at log.entries[0].request.method: invalid type: integer `7`"), "{err}");
-        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"method":"GET"}}]}}"#).unwrap_err();
-        assert!(err.to_string().contains("at log.entries[0].request.url: the request has no URL"), "{err}");
+        let err =
+            load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","headers":{}}}]}}"#)
+                .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "t.har: at log.entries[0].request.headers: expected an array, found an object"
+            ),
+            "{err}"
+        );
+        let err =
+            load(r#"{"log":{"version":"1.2","entries":[{"request":{"url":"u","method":7}}]}}"#)
+                .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("at log.entries[0].request.method: invalid type: integer `7`"),
+            "{err}"
+        );
+        let err = load(r#"{"log":{"version":"1.2","entries":[{"request":{"method":"GET"}}]}}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("at log.entries[0].request.url: the request has no URL"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unsupported_versions_and_truncated_files_are_refused() {
         let err = load(r#"{"log":{"version":"2.0","entries":[]}}"#).unwrap_err();
-        assert!(err.to_string().contains("at log.version: unsupported HAR version \"2.0\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("at log.version: unsupported HAR version \"2.0\""),
+            "{err}"
+        );
         let err = load("{\"log\":{\"version\":\"1.2\",\n\"entries\":[{\"request\"").unwrap_err();
-        assert!(err.to_string().starts_with("t.har: line 2, column 21: EOF while parsing"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("t.har: line 2, column 21: EOF while parsing"),
+            "{err}"
+        );
     }
 
     #[test]
     fn damaged_base64_names_the_entry() {
         let har = MINIMAL.replace("eyJyZXN1bHQiOjF9", "%%%");
         let err = load(&har).unwrap_err();
-        assert!(err.to_string().contains("at log.entries[0].response.content.text: the body says it is base64"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("at log.entries[0].response.content.text: the body says it is base64"),
+            "{err}"
+        );
     }
 }

@@ -249,8 +249,12 @@ pub fn parse(file: &str, mut bytes: Vec<u8>, options: &LoadOptions) -> Result<Ca
         return payload::parse(file, bytes, options);
     }
     let text = std::str::from_utf8(&bytes).map_err(|err| {
-        Error::input(&*file, None, format!("not text (invalid UTF-8 at byte {})", err.valid_up_to()))
-            .hint(UNKNOWN_FORMAT_HINT)
+        Error::input(
+            &*file,
+            None,
+            format!("not text (invalid UTF-8 at byte {})", err.valid_up_to()),
+        )
+        .hint(UNKNOWN_FORMAT_HINT)
     })?;
     let trimmed = text.trim_start();
     if trimmed.starts_with("curl ") || trimmed.starts_with("curl\t") {
@@ -259,8 +263,12 @@ pub fn parse(file: &str, mut bytes: Vec<u8>, options: &LoadOptions) -> Result<Ca
     if fetch::looks_like_fetch(trimmed) {
         return fetch::parse(file, text);
     }
-    Err(Error::input(&*file, Some(crate::error::Place::LineColumn(1, 1)), "not a capture odoo-har can read")
-        .hint(UNKNOWN_FORMAT_HINT))
+    Err(Error::input(
+        &*file,
+        Some(crate::error::Place::LineColumn(1, 1)),
+        "not a capture odoo-har can read",
+    )
+    .hint(UNKNOWN_FORMAT_HINT))
 }
 
 const UNKNOWN_FORMAT_HINT: &str = "give a HAR file (DevTools Network tab: \"Save all as HAR\"), a \"Copy as cURL (bash)\" or \"Copy as fetch\" snippet, or a JSON-RPC payload from the Payload tab (with --url)";
@@ -271,7 +279,10 @@ mod tests {
 
     #[test]
     fn url_path_handles_queries_fragments_and_bare_hosts() {
-        assert_eq!(url_path("http://h:8069/web/dataset/call_kw/res.users/read?x=1"), "/web/dataset/call_kw/res.users/read");
+        assert_eq!(
+            url_path("http://h:8069/web/dataset/call_kw/res.users/read?x=1"),
+            "/web/dataset/call_kw/res.users/read"
+        );
         assert_eq!(url_path("https://h.odoo.com"), "/");
         assert_eq!(url_path("https://h.odoo.com/web#action=1"), "/web");
         assert_eq!(url_path("/jsonrpc"), "/jsonrpc");
@@ -293,7 +304,11 @@ mod tests {
         let err = parse("e.har", b"  \n".to_vec(), &LoadOptions::default()).unwrap_err();
         assert!(err.to_string().starts_with("e.har: the file is empty"));
         let err = parse("x.txt", b"hello".to_vec(), &LoadOptions::default()).unwrap_err();
-        assert!(err.to_string().contains("x.txt: line 1, column 1: not a capture"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.txt: line 1, column 1: not a capture"),
+            "{err}"
+        );
         let err = parse("b.bin", vec![0xff, 0xfe, 0x00], &LoadOptions::default()).unwrap_err();
         assert!(err.to_string().contains("invalid UTF-8"), "{err}");
     }

@@ -12,14 +12,21 @@ use super::{Body, Capture, Exchange, Format, LoadOptions, Request, Source};
 use crate::error::{Error, Place, Result, json_syntax};
 
 pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Result<Capture> {
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|err| json_syntax(&file, &err).hint("the payload is not valid JSON; copy it again with \"view source\" in the Payload tab"))?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
+        json_syntax(&file, &err).hint(
+            "the payload is not valid JSON; copy it again with \"view source\" in the Payload tab",
+        )
+    })?;
     if value.get("log").is_some_and(Value::is_object) {
         return super::har::from_value(file, value);
     }
     if !value.is_object() {
-        return Err(Error::input(&*file, Some(Place::JsonPath("$".into())), "a JSON-RPC payload is a JSON object")
-            .hint("copy the request body from the Payload tab (\"view source\")"));
+        return Err(Error::input(
+            &*file,
+            Some(Place::JsonPath("$".into())),
+            "a JSON-RPC payload is a JSON object",
+        )
+        .hint("copy the request body from the Payload tab (\"view source\")"));
     }
     let url = match &options.url {
         Some(url) => url.clone(),
@@ -29,7 +36,10 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Re
         })?,
     };
     let exchange = Exchange {
-        source: Source { file: file.clone(), entry: 0 },
+        source: Source {
+            file: file.clone(),
+            entry: 0,
+        },
         started: None,
         duration_ms: None,
         request: Request {
@@ -69,32 +79,66 @@ mod tests {
     use super::*;
 
     fn load(text: &str, url: Option<&str>) -> Result<Capture> {
-        super::super::parse("p.json", text.as_bytes().to_vec(), &LoadOptions { url: url.map(str::to_string) })
+        super::super::parse(
+            "p.json",
+            text.as_bytes().to_vec(),
+            &LoadOptions {
+                url: url.map(str::to_string),
+            },
+        )
     }
 
     #[test]
     fn routes_are_inferred_only_when_the_body_leaves_no_doubt() {
         let kw = r#"{"id":7,"jsonrpc":"2.0","method":"call","params":{"args":[[2]],"model":"res.users","method":"read","kwargs":{}}}"#;
-        assert_eq!(load(kw, None).unwrap().exchanges[0].request.url, "/web/dataset/call_kw/res.users/read");
+        assert_eq!(
+            load(kw, None).unwrap().exchanges[0].request.url,
+            "/web/dataset/call_kw/res.users/read"
+        );
         let ext = r#"{"jsonrpc":"2.0","method":"call","params":{"service":"common","method":"version","args":[]}}"#;
-        assert_eq!(load(ext, None).unwrap().exchanges[0].request.url, "/jsonrpc");
+        assert_eq!(
+            load(ext, None).unwrap().exchanges[0].request.url,
+            "/jsonrpc"
+        );
         let err = load(r#"{"params":{"action_id":5}}"#, None).unwrap_err();
-        assert!(err.to_string().contains("does not say where it was sent"), "{err}");
-        let given = load(r#"{"params":{"action_id":5}}"#, Some("https://o.example/web/action/load")).unwrap();
-        assert_eq!(given.exchanges[0].request.url, "https://o.example/web/action/load");
+        assert!(
+            err.to_string().contains("does not say where it was sent"),
+            "{err}"
+        );
+        let given = load(
+            r#"{"params":{"action_id":5}}"#,
+            Some("https://o.example/web/action/load"),
+        )
+        .unwrap();
+        assert_eq!(
+            given.exchanges[0].request.url,
+            "https://o.example/web/action/load"
+        );
     }
 
     #[test]
     fn a_har_that_does_not_start_with_log_is_still_a_har() {
-        let capture = load(r#"{"comment":"x","log":{"version":"1.2","entries":[]}}"#, None).unwrap();
+        let capture = load(
+            r#"{"comment":"x","log":{"version":"1.2","entries":[]}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(capture.format, Format::Har);
     }
 
     #[test]
     fn bad_json_is_located() {
         let err = load("{\"params\": {\n  \"model\": }", None).unwrap_err();
-        assert!(err.to_string().starts_with("p.json: line 2, column 12: expected value"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("p.json: line 2, column 12: expected value"),
+            "{err}"
+        );
         let err = load("[1,2]", None).unwrap_err();
-        assert!(err.to_string().contains("a JSON-RPC payload is a JSON object"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("a JSON-RPC payload is a JSON object"),
+            "{err}"
+        );
     }
 }

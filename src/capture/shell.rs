@@ -249,17 +249,30 @@ mod tests {
 
     #[test]
     fn quotes_escapes_and_continuations() {
-        let commands = texts("curl 'http://h/a b' \\\n  -H \"X: \\\"q\\\"\" --data-raw $'{\"n\":\"\\u00e9\\n\\'\"}' a\\ b");
+        let commands = texts(
+            "curl 'http://h/a b' \\\n  -H \"X: \\\"q\\\"\" --data-raw $'{\"n\":\"\\u00e9\\n\\'\"}' a\\ b",
+        );
         assert_eq!(
             commands,
-            vec![vec!["curl", "http://h/a b", "-H", "X: \"q\"", "--data-raw", "{\"n\":\"é\n'\"}", "a b"]]
+            vec![vec![
+                "curl",
+                "http://h/a b",
+                "-H",
+                "X: \"q\"",
+                "--data-raw",
+                "{\"n\":\"é\n'\"}",
+                "a b"
+            ]]
         );
     }
 
     #[test]
     fn several_commands_and_comments() {
         let commands = texts("# first\ncurl a ;\ncurl b && curl c\r\n");
-        assert_eq!(commands, vec![vec!["curl", "a"], vec!["curl", "b"], vec!["curl", "c"]]);
+        assert_eq!(
+            commands,
+            vec![vec!["curl", "a"], vec!["curl", "b"], vec!["curl", "c"]]
+        );
     }
 
     #[test]

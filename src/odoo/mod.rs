@@ -1,0 +1,9 @@
+//! Odoo knowledge, and nothing about files or HTTP clients: recognising RPC calls in
+//! exchanges ([`call`]), reading Odoo's answers ([`rpc`], [`xmlrpc`]) and discovering who the
+//! user was ([`session`]).
+
+pub mod call;
+pub mod rpc;
+pub mod xmlrpc;
+
+pub use call::{Kind, OdooCall, classify};

@@ -1,0 +1,258 @@
+//! Odoo's answers: the JSON-RPC 2.0 envelope, Odoo's error object, JSON-2's bare values and
+//! HTTP-status errors, and XML-RPC faults (odoo-protocol.md §1.2, §3.7, §4).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::xmlrpc;
+
+/// An error Odoo returned, in whichever dialect it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OdooError {
+    /// JSON-RPC `error.code`: 200 (14–18) or 0 (19) for exceptions, 100 for an expired
+    /// session, 404 for an unknown route. XML-RPC `faultCode`. `None` for JSON-2.
+    pub code: Option<i64>,
+    /// The exception class, `error.data.name` (`odoo.exceptions.AccessError`).
+    pub name: Option<String>,
+    /// What the exception said (`error.data.message`, else `error.message`).
+    pub message: String,
+    /// The server-side traceback, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug: Option<String>,
+}
+
+impl OdooError {
+    /// The class name, or a description when Odoo gave none.
+    pub fn label(&self) -> String {
+        match (&self.name, self.code) {
+            (Some(name), _) => name.clone(),
+            (None, Some(code)) => format!("error {code}"),
+            (None, None) => "error".into(),
+        }
+    }
+}
+
+/// What a response said, as far as recognition needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// No response was recorded (cURL/fetch snippets, requests that never completed).
+    None,
+    /// A result (JSON-RPC `result`, a JSON-2 value, an XML-RPC value). Not parsed here:
+    /// results can be megabytes, and most commands never look inside.
+    Result,
+    /// A JSON-RPC answer without `result`: the method returned `None`.
+    Empty,
+    Error(OdooError),
+    /// The body is not what the route answers with (an HTML login page, a proxy error).
+    Unexpected(String),
+}
+
+/// Reads a JSON-RPC 2.0 response body (web routes and `/jsonrpc`).
+pub fn json_rpc_answer(body: &[u8]) -> Answer {
+    // Parse only when an error is possible: a result body can be huge, an error one is small.
+    if memchr::memmem::find(body, b"\"error\"").is_none() {
+        return match memchr::memmem::find(body, b"\"result\"") {
+            Some(_) => Answer::Result,
+            None if looks_like_json_object(body) => Answer::Empty,
+            None => Answer::Unexpected(describe_unexpected(body)),
+        };
+    }
+    let Ok(envelope) = serde_json::from_slice::<Value>(body) else {
+        return Answer::Unexpected(describe_unexpected(body));
+    };
+    match envelope.get("error") {
+        Some(error) if !error.is_null() => Answer::Error(json_rpc_error(error)),
+        _ if envelope.get("result").is_some() => Answer::Result,
+        _ => Answer::Empty,
+    }
+}
+
+/// Odoo's JSON-RPC error object: `{code, message, data: {name, message, debug, …}}`.
+pub fn json_rpc_error(error: &Value) -> OdooError {
+    let data = error.get("data");
+    let text = |v: Option<&Value>, key: &str| {
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    OdooError {
+        code: error.get("code").and_then(Value::as_i64),
+        name: text(data, "name"),
+        message: text(data, "message")
+            .or_else(|| text(Some(error), "message"))
+            .unwrap_or_default(),
+        debug: text(data, "debug").filter(|d| !d.is_empty()),
+    }
+}
+
+/// Reads a JSON-2 response (Odoo 19 `/json/2/…`): a bare value on 2xx, an error object
+/// `{name, message, arguments, context, debug}` with the HTTP status otherwise.
+pub fn json2_answer(status: u16, body: &[u8]) -> Answer {
+    if (200..300).contains(&status) {
+        return Answer::Result;
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(error) if error.get("name").is_some() => Answer::Error(OdooError {
+            code: None,
+            name: error
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            debug: error
+                .get("debug")
+                .and_then(Value::as_str)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+        }),
+        _ => Answer::Unexpected(format!("HTTP {status}: {}", describe_unexpected(body))),
+    }
+}
+
+/// Reads an XML-RPC response.
+pub fn xml_rpc_answer(body: &[u8]) -> Answer {
+    if memchr::memmem::find(body, b"<fault>").is_none() {
+        return if memchr::memmem::find(body, b"<methodResponse").is_some() {
+            Answer::Result
+        } else {
+            Answer::Unexpected(describe_unexpected(body))
+        };
+    }
+    match std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(xmlrpc::parse)
+    {
+        Ok(xmlrpc::Message::Fault { code, message }) => Answer::Error(OdooError {
+            code: Some(code),
+            name: Some(fault_name(code).to_string()),
+            message: last_line(&message).to_string(),
+            debug: (message.lines().count() > 1).then_some(message),
+        }),
+        Ok(_) => Answer::Result,
+        Err(err) => Answer::Unexpected(format!("XML-RPC response that cannot be read: {err}")),
+    }
+}
+
+/// The exception behind an XML-RPC `faultCode` on `/xmlrpc/2` (14 `wsgi_server.py`,
+/// 19 `addons/rpc/controllers/xmlrpc.py`).
+fn fault_name(code: i64) -> &'static str {
+    match code {
+        2 => "odoo.exceptions.UserError",
+        3 => "odoo.exceptions.AccessDenied",
+        4 => "odoo.exceptions.AccessError",
+        _ => "xmlrpc.client.Fault",
+    }
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+}
+
+fn looks_like_json_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// A plain description of a body that is not an Odoo answer, for the user to act on.
+pub fn describe_unexpected(body: &[u8]) -> String {
+    let head = &body[..body.len().min(512)];
+    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<!doctype") {
+        if lower.contains("login") {
+            return "an HTML login page instead of JSON: the session was not logged in".into();
+        }
+        return "an HTML page instead of JSON (a proxy or an error page?)".into();
+    }
+    if body.is_empty() {
+        return "an empty body".into();
+    }
+    "a body that is not an Odoo answer".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_absent_results_and_errors() {
+        assert_eq!(
+            json_rpc_answer(br#"{"jsonrpc": "2.0", "id": 7, "result": [{"id": 2}]}"#),
+            Answer::Result
+        );
+        // /web/session/destroy returns None, so Odoo leaves `result` out (odoo-protocol.md §1.2).
+        assert_eq!(
+            json_rpc_answer(br#"{"jsonrpc": "2.0", "id": 3}"#),
+            Answer::Empty
+        );
+        let body = br#"{"jsonrpc":"2.0","id":9,"error":{"code":200,"message":"Odoo Server Error",
+            "data":{"name":"odoo.exceptions.AccessError","message":"You are not allowed","debug":"Traceback...","arguments":[],"context":{}}}}"#;
+        let Answer::Error(error) = json_rpc_answer(body) else {
+            panic!()
+        };
+        assert_eq!(error.code, Some(200));
+        assert_eq!(error.label(), "odoo.exceptions.AccessError");
+        assert_eq!(error.message, "You are not allowed");
+    }
+
+    #[test]
+    fn a_field_called_error_inside_a_result_is_not_an_error() {
+        assert_eq!(
+            json_rpc_answer(br#"{"jsonrpc":"2.0","id":1,"result":[{"error":"x"}]}"#),
+            Answer::Result
+        );
+    }
+
+    #[test]
+    fn session_expiry_has_code_100() {
+        let body = br#"{"jsonrpc":"2.0","id":1,"error":{"code":100,"message":"Odoo Session Expired","data":{"name":"odoo.http.SessionExpiredException","message":"Session expired"}}}"#;
+        let Answer::Error(error) = json_rpc_answer(body) else {
+            panic!()
+        };
+        assert_eq!(
+            (error.code, error.name.as_deref()),
+            (Some(100), Some("odoo.http.SessionExpiredException"))
+        );
+    }
+
+    #[test]
+    fn json2_errors_come_with_the_http_status() {
+        let body = br#"{"name": "werkzeug.exceptions.Unauthorized", "message": "Invalid apikey", "arguments": ["Invalid apikey", 401], "context": {}, "debug": ""}"#;
+        let Answer::Error(error) = json2_answer(401, body) else {
+            panic!()
+        };
+        assert_eq!(error.label(), "werkzeug.exceptions.Unauthorized");
+        assert_eq!(error.debug, None);
+        assert_eq!(json2_answer(200, b"[1,2]"), Answer::Result);
+        assert!(
+            matches!(json2_answer(415, b"<!doctype html><title>415</title>"), Answer::Unexpected(m) if m.contains("HTML page"))
+        );
+    }
+
+    #[test]
+    fn html_login_pages_are_named() {
+        let answer = json_rpc_answer(b"<!DOCTYPE html><html><form action=\"/web/login\">");
+        assert_eq!(
+            answer,
+            Answer::Unexpected(
+                "an HTML login page instead of JSON: the session was not logged in".into()
+            )
+        );
+    }
+
+    #[test]
+    fn xml_rpc_faults_are_named_by_code() {
+        let body = b"<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>1</int></value></member><member><name>faultString</name><value><string>Traceback (most recent call last):\n  File x\nValueError: Invalid leaf</string></value></member></struct></value></fault></methodResponse>";
+        let Answer::Error(error) = xml_rpc_answer(body) else {
+            panic!()
+        };
+        assert_eq!(error.message, "ValueError: Invalid leaf");
+        assert_eq!(error.label(), "xmlrpc.client.Fault");
+    }
+}
