@@ -7,3 +7,6 @@
 pub mod capture;
 pub mod error;
 pub mod odoo;
+pub mod cli;
+pub mod commands;
+pub mod report;

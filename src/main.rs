@@ -1,3 +1,22 @@
-fn main() {
-    println!("Hello, world!");
+use std::process::ExitCode;
+
+use clap::Parser;
+use odoo_har::cli::{Cli, Command};
+use odoo_har::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let outcome = match &cli.command {
+        Command::Inspect(args) => commands::inspect::run(args, &mut out),
+        Command::Whoami(args) => commands::whoami::run(args, &mut out),
+        Command::Demo(args) => commands::demo::run(args, &mut out),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
 }

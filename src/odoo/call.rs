@@ -95,8 +95,28 @@ pub struct Credentials {
     pub uid: Option<i64>,
     /// The login for `common.login`/`authenticate`.
     pub login: Option<String>,
-    /// Whether a password or API key was in the arguments. Its value is never kept here.
-    pub secret_seen: bool,
+    /// Whether a password or an API key was in the arguments. Its value is never kept.
+    pub secret: Option<SecretShape>,
+}
+
+/// What the secret in an external call looked like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretShape {
+    Password,
+    /// 40 hexadecimal characters, the shape of Odoo's API keys (`res.users.apikeys`,
+    /// `secrets.token_hex(20)`). A password of that shape is possible, merely unlikely.
+    ApiKey,
+}
+
+impl SecretShape {
+    fn of(secret: Option<Value>) -> Option<SecretShape> {
+        match secret? {
+            Value::String(s) if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) => Some(SecretShape::ApiKey),
+            Value::Null => None,
+            _ => Some(SecretShape::Password),
+        }
+    }
 }
 
 /// One Odoo call recognised in a capture.
@@ -116,6 +136,8 @@ pub struct OdooCall {
     pub kwargs: Map<String, Value>,
     /// The context sent with the call, wherever the dialect puts it.
     pub context: Option<Map<String, Value>>,
+    /// Where the context sits in the request (`params.kwargs.context`), for provenance.
+    pub context_path: &'static str,
     /// Record ids for JSON-2 (`ids`), which the other dialects pass as `args[0]`.
     pub ids: Option<Value>,
     /// The JSON-RPC envelope id.
@@ -140,6 +162,7 @@ impl OdooCall {
             args: Vec::new(),
             kwargs: Map::new(),
             context: None,
+            context_path: "",
             ids: None,
             rpc_id: None,
             credentials: None,
@@ -294,6 +317,7 @@ fn read_json_rpc(call: &mut OdooCall, mut envelope: Map<String, Value>) {
             }
             if let Some(Value::Object(mut kwargs)) = params.remove("kwargs") {
                 call.context = take_context(&mut kwargs, "context");
+                call.context_path = "params.kwargs.context";
                 call.kwargs = kwargs;
             }
             if call.kind == Kind::Dataset && call.method.is_none() {
@@ -307,6 +331,7 @@ fn read_json_rpc(call: &mut OdooCall, mut envelope: Map<String, Value>) {
             call.model = take_string(&mut params, "model");
             call.method = Some("search_read".into());
             call.context = take_context(&mut params, "context");
+            call.context_path = "params.context";
             call.kwargs = params;
         }
         Kind::JsonRpc => read_external(
@@ -320,8 +345,12 @@ fn read_json_rpc(call: &mut OdooCall, mut envelope: Map<String, Value>) {
         ),
         _ => {
             // 14–16 pass the context as a top-level param of action routes; 18+ too, as `context`.
-            call.context = take_context(&mut params, "context")
-                .or_else(|| take_context(&mut params, "additional_context"));
+            call.context_path = "params.context";
+            call.context = take_context(&mut params, "context");
+            if call.context.is_none() {
+                call.context = take_context(&mut params, "additional_context");
+                call.context_path = "params.additional_context";
+            }
             if call.kind == Kind::OtherRpc {
                 call.model = take_string(&mut params, "model");
                 call.method = take_string(&mut params, "method");
@@ -355,12 +384,12 @@ fn read_external(
             let uid = args
                 .next()
                 .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
-            let secret_seen = args.next().is_some_and(|s| !s.is_null());
+            let secret = SecretShape::of(args.next());
             call.credentials = Some(Credentials {
                 db,
                 uid,
                 login: None,
-                secret_seen,
+                secret,
             });
             call.model = args.next().and_then(|v| v.as_str().map(str::to_string));
             call.method = args.next().and_then(|v| v.as_str().map(str::to_string));
@@ -370,6 +399,7 @@ fn read_external(
                 }
                 if let Some(Value::Object(mut kwargs)) = args.next() {
                     call.context = take_context(&mut kwargs, "context");
+                    call.context_path = "params.args[6].context";
                     call.kwargs = kwargs;
                 }
             } else {
@@ -379,12 +409,12 @@ fn read_external(
         (Some("common"), Some("login" | "authenticate")) => {
             let db = args.next().and_then(|v| v.as_str().map(str::to_string));
             let login = args.next().and_then(|v| v.as_str().map(str::to_string));
-            let secret_seen = args.next().is_some_and(|s| !s.is_null());
+            let secret = SecretShape::of(args.next());
             call.credentials = Some(Credentials {
                 db,
                 uid: None,
                 login,
-                secret_seen,
+                secret,
             });
             call.method = method;
         }
@@ -428,6 +458,7 @@ fn read_json2(call: &mut OdooCall, exchange: &Exchange, path: &str) {
     if let Ok(Value::Object(mut named)) = serde_json::from_slice::<Value>(body) {
         call.ids = named.remove("ids");
         call.context = take_context(&mut named, "context");
+        call.context_path = "body.context";
         call.kwargs = named;
     }
     call.credentials = Some(Credentials {
@@ -437,7 +468,7 @@ fn read_json2(call: &mut OdooCall, exchange: &Exchange, path: &str) {
             .map(str::to_string),
         uid: None,
         login: None,
-        secret_seen: exchange.request.header("Authorization").is_some(),
+        secret: exchange.request.header("Authorization").map(|_| SecretShape::ApiKey),
     });
 }
 
@@ -451,6 +482,26 @@ fn read_login_form(call: &mut OdooCall, exchange: &Exchange) {
             _ => Value::String(value.into_owned()),
         };
         call.params.insert(name.into_owned(), value);
+    }
+}
+
+/// The result a call got, parsed on demand: JSON-RPC `result`, a JSON-2 value, an XML-RPC
+/// response value. `None` when there is no result (no response, an error, not JSON).
+pub fn result_value(call: &OdooCall, exchange: &Exchange) -> Option<Value> {
+    if call.answer != Answer::Result {
+        return None;
+    }
+    let body = exchange.response.as_ref()?.body.as_ref()?;
+    match call.kind {
+        Kind::Json2 => serde_json::from_slice(&body.bytes).ok(),
+        Kind::XmlRpc => match xmlrpc::parse(body.text()?).ok()? {
+            xmlrpc::Message::Response(value) => Some(value),
+            _ => None,
+        },
+        _ => match serde_json::from_slice::<Value>(&body.bytes).ok()? {
+            Value::Object(mut envelope) => envelope.remove("result"),
+            _ => None,
+        },
     }
 }
 
@@ -610,7 +661,7 @@ mod tests {
                 db: Some("db".into()),
                 uid: Some(2),
                 login: None,
-                secret_seen: true
+                secret: Some(SecretShape::Password)
             })
         );
         assert_eq!(call.args, vec![json!([["is_company", "=", true]])]);

@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod rpc;
+pub mod session;
 pub mod xmlrpc;
 
 pub use call::{Kind, OdooCall, classify};

@@ -1,0 +1,64 @@
+//! One module per subcommand: wiring between the library and the terminal, no logic of its own.
+
+pub mod demo;
+pub mod inspect;
+pub mod whoami;
+
+use crate::capture::{self, Capture, Exchange, LoadOptions};
+use crate::cli::CaptureArgs;
+use crate::error::{Error, Result};
+use crate::odoo::{OdooCall, classify};
+
+/// Captures read from the command line, with every exchange recognised.
+pub struct Loaded {
+    pub captures: Vec<Capture>,
+    pub exchanges: Vec<Exchange>,
+    pub calls: Vec<OdooCall>,
+}
+
+impl Loaded {
+    /// Reads every capture named on the command line; the first bad one stops the command.
+    pub fn from_args(args: &CaptureArgs) -> Result<Loaded> {
+        if args.captures.iter().filter(|c| *c == "-").count() > 1 {
+            return Err(Error::Usage("standard input (-) can be read only once".into()));
+        }
+        let options = LoadOptions { url: args.url.clone() };
+        let mut captures = Vec::with_capacity(args.captures.len());
+        for path in &args.captures {
+            captures.push(capture::load(path, &options)?);
+        }
+        Ok(Loaded::from_captures(captures))
+    }
+
+    /// Recognises the calls in captures already read.
+    pub fn from_captures(mut captures: Vec<Capture>) -> Loaded {
+        let exchanges: Vec<Exchange> = captures.iter_mut().flat_map(|c| std::mem::take(&mut c.exchanges)).collect();
+        let calls = exchanges.iter().map(classify).collect();
+        Loaded { captures, exchanges, calls }
+    }
+
+    /// True when provenance must name the file, because several were read.
+    pub fn several_files(&self) -> bool {
+        self.captures.len() > 1
+    }
+
+    /// `odoo16.har (HAR, Playwright 1.65.1)` for each capture.
+    pub fn describe(&self) -> String {
+        self.captures
+            .iter()
+            .map(|c| match &c.creator {
+                Some(creator) => format!("{} ({}, {creator})", c.file, c.format),
+                None => format!("{} ({})", c.file, c.format),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Runs a command's output step, treating a closed pipe (`| head`) as a normal end.
+pub fn print(result: std::io::Result<()>) -> Result<()> {
+    match result {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Usage(format!("cannot write the output: {err}"))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,171 @@
+//! `odoo-har whoami`: the seed's "find your uid" in one command.
+
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+use super::Loaded;
+use crate::cli::WhoamiArgs;
+use crate::error::Result;
+use crate::odoo::session::{Field, Identity, SecretKind};
+
+pub fn run(args: &WhoamiArgs, out: &mut impl Write) -> Result<i32> {
+    let loaded = Loaded::from_args(&args.input)?;
+    write_loaded(out, &loaded, args.json)?;
+    Ok(0)
+}
+
+/// Prints what captures already loaded say about the session, as text or JSON.
+pub fn write_loaded(out: &mut impl Write, loaded: &Loaded, json: bool) -> Result<()> {
+    let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
+    if json {
+        let report = to_json(&identity, loaded.several_files());
+        return super::print(serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out)));
+    }
+    super::print(write_text(out, loaded, &identity))
+}
+
+fn value(identity: &Identity, field: Field) -> Value {
+    identity.best(field).map_or(Value::Null, |f| f.value.clone())
+}
+
+/// The `--json` form: the values, then where each was found, conflicts and notes.
+pub fn to_json(identity: &Identity, with_file: bool) -> Value {
+    let mut sources = Map::new();
+    for field in Field::ALL {
+        if let Some(finding) = identity.best(field) {
+            sources.insert(field.key().into(), json!(finding.at.describe(with_file)));
+        }
+    }
+    let mut seen = Map::new();
+    for kind in SecretKind::ALL {
+        let places = identity.secret_places(kind);
+        seen.insert(kind.key().into(), json!(!places.is_empty()));
+        if let Some(first) = places.first() {
+            sources.insert(kind.key().into(), json!(first.describe(with_file)));
+        }
+    }
+    let company = match (value(identity, Field::Company), value(identity, Field::CompanyName)) {
+        (Value::Null, _) => Value::Null,
+        (id, name) => json!({"id": id, "name": name}),
+    };
+    let conflicts: Vec<Value> = identity
+        .conflicts()
+        .into_iter()
+        .map(|c| {
+            let values: Vec<Value> = c
+                .values
+                .iter()
+                .map(|(v, places)| json!({"value": v, "sources": places.iter().map(|p| p.describe(with_file)).collect::<Vec<_>>()}))
+                .collect();
+            json!({"field": c.field.key(), "values": values})
+        })
+        .collect();
+    json!({
+        "url": value(identity, Field::Url),
+        "db": value(identity, Field::Db),
+        "uid": value(identity, Field::Uid),
+        "login": value(identity, Field::Login),
+        "name": value(identity, Field::Name),
+        "context": {
+            "lang": value(identity, Field::Lang),
+            "tz": value(identity, Field::Tz),
+            "allowed_company_ids": value(identity, Field::AllowedCompanyIds),
+        },
+        "company": company,
+        "server_version": value(identity, Field::ServerVersion),
+        "seen": seen,
+        "sources": sources,
+        "conflicts": conflicts,
+        "notes": identity.notes(),
+    })
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std::io::Result<()> {
+    let with_file = loaded.several_files();
+    writeln!(
+        out,
+        "{}: {} entries, {} Odoo calls\n",
+        loaded.describe(),
+        loaded.exchanges.len(),
+        identity.odoo_calls
+    )?;
+    let lines: [(&str, Field); 10] = [
+        ("url", Field::Url),
+        ("database", Field::Db),
+        ("uid", Field::Uid),
+        ("login", Field::Login),
+        ("name", Field::Name),
+        ("lang", Field::Lang),
+        ("tz", Field::Tz),
+        ("companies", Field::AllowedCompanyIds),
+        ("company", Field::Company),
+        ("server version", Field::ServerVersion),
+    ];
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for (label, field) in lines {
+        let (shown, place) = match identity.best(field) {
+            Some(finding) => {
+                let mut shown = show(&finding.value);
+                if field == Field::Company {
+                    if let Some(name) = identity.best(Field::CompanyName) {
+                        shown = format!("{shown} ({})", show(&name.value));
+                    }
+                }
+                (shown, finding.at.describe(with_file))
+            }
+            None => ("not found".to_string(), String::new()),
+        };
+        rows.push((label.to_string(), shown, place));
+    }
+    rows.push((String::new(), String::new(), String::new()));
+    for (label, kind) in [
+        ("session cookie", SecretKind::SessionCookie),
+        ("password", SecretKind::Password),
+        ("api key", SecretKind::ApiKey),
+        ("csrf token", SecretKind::CsrfToken),
+    ] {
+        let places = identity.secret_places(kind);
+        let (shown, place) = match places.first() {
+            None => ("not seen".to_string(), String::new()),
+            Some(first) if places.len() > 1 => ("seen".to_string(), format!("{} (+{} more)", first.describe(with_file), places.len() - 1)),
+            Some(first) => ("seen".to_string(), first.describe(with_file)),
+        };
+        rows.push((label.to_string(), shown, place));
+    }
+    let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).min(40);
+    for (label, shown, place) in rows {
+        let line = if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label:<15} {:<value_width$}  {place}", crate::report::table::truncate(&shown, 40))
+        };
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    let conflicts = identity.conflicts();
+    if !conflicts.is_empty() {
+        writeln!(out, "\nconflicts (the capture holds more than one value):")?;
+        for conflict in conflicts {
+            let values: Vec<String> = conflict
+                .values
+                .iter()
+                .map(|(v, places)| {
+                    let more = if places.len() > 1 { format!(", +{} more", places.len() - 1) } else { String::new() };
+                    format!("{} ({}{more})", show(v), places[0].describe(with_file))
+                })
+                .collect();
+            writeln!(out, "  {}: {}", conflict.field.key(), values.join("; "))?;
+        }
+    }
+    for note in identity.notes() {
+        writeln!(out, "\nnote: {note}")?;
+    }
+    Ok(())
+}

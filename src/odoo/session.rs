@@ -1,0 +1,649 @@
+//! Who the user was: uid, database, login, name, context, company and server version,
+//! discovered from a capture, each with where it was found.
+//!
+//! Every place a value can sit is collected as a [`Finding`] with a rank that says how far
+//! it can be trusted (odoo-protocol.md §2, §8.3): what the server answered to a login beats
+//! the session info it embedded in the page, which beats what the client echoed in a call's
+//! context. The best finding is shown; different values of one field are reported as a
+//! conflict, never hidden.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::call::{Kind, OdooCall, SecretShape, result_value};
+use crate::capture::{Exchange, Source};
+
+/// A fact about the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Url,
+    Db,
+    Uid,
+    Login,
+    Name,
+    Lang,
+    Tz,
+    AllowedCompanyIds,
+    Company,
+    CompanyName,
+    ServerVersion,
+}
+
+impl Field {
+    pub const ALL: [Field; 11] = [
+        Field::Url,
+        Field::Db,
+        Field::Uid,
+        Field::Login,
+        Field::Name,
+        Field::Lang,
+        Field::Tz,
+        Field::AllowedCompanyIds,
+        Field::Company,
+        Field::CompanyName,
+        Field::ServerVersion,
+    ];
+
+    /// The key used in JSON output.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Url => "url",
+            Field::Db => "db",
+            Field::Uid => "uid",
+            Field::Login => "login",
+            Field::Name => "name",
+            Field::Lang => "lang",
+            Field::Tz => "tz",
+            Field::AllowedCompanyIds => "allowed_company_ids",
+            Field::Company => "company_id",
+            Field::CompanyName => "company_name",
+            Field::ServerVersion => "server_version",
+        }
+    }
+}
+
+/// How far a finding can be trusted; lower is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Trust {
+    /// The `/web/session/authenticate` answer.
+    Authenticate,
+    /// The `/web/session/get_session_info` answer.
+    SessionInfo,
+    /// `odoo.__session_info__` (15+) or `odoo.session_info` (14) in the `/web` page.
+    Page,
+    /// The context the web client sent with a call, or its cookies.
+    CallContext,
+    /// External API arguments and answers (`common.login`, `execute_kw`, `context_get`).
+    ExternalApi,
+    /// Headers, login forms and URL queries.
+    Request,
+    /// A fallback that is not compared for conflicts (`web.base.url`, the version a route
+    /// set implies).
+    Inferred,
+}
+
+/// Where in a capture something was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub source: Source,
+    /// What inside the entry: `request params.kwargs.context.uid`, `response html odoo.__session_info__.db`.
+    pub place: String,
+}
+
+impl Provenance {
+    fn new(exchange: &Exchange, place: impl Into<String>) -> Self {
+        Provenance {
+            source: exchange.source.clone(),
+            place: place.into(),
+        }
+    }
+
+    /// `entry 9 response result.uid`, prefixed with the file when several were read.
+    pub fn describe(&self, with_file: bool) -> String {
+        if with_file {
+            format!("{} entry {} {}", self.source.file, self.source.entry, self.place)
+        } else {
+            format!("entry {} {}", self.source.entry, self.place)
+        }
+    }
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(false))
+    }
+}
+
+/// A value found for a field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub value: Value,
+    pub trust: Trust,
+    pub at: Provenance,
+}
+
+/// A secret seen in the capture. Its value is never kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    SessionCookie,
+    Password,
+    ApiKey,
+    CsrfToken,
+}
+
+impl SecretKind {
+    pub const ALL: [SecretKind; 4] = [SecretKind::SessionCookie, SecretKind::Password, SecretKind::ApiKey, SecretKind::CsrfToken];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretKind::SessionCookie => "session_cookie",
+            SecretKind::Password => "password",
+            SecretKind::ApiKey => "api_key",
+            SecretKind::CsrfToken => "csrf_token",
+        }
+    }
+}
+
+/// Everything discovered about the session.
+#[derive(Debug, Default)]
+pub struct Identity {
+    findings: BTreeMap<Field, Vec<Finding>>,
+    secrets: BTreeMap<SecretKind, Vec<Provenance>>,
+    /// Web-client calls (which a browser sends with a session cookie).
+    pub web_calls: usize,
+    /// All Odoo calls seen.
+    pub odoo_calls: usize,
+}
+
+/// Distinct values of one field, each with the places it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub field: Field,
+    pub values: Vec<(Value, Vec<Provenance>)>,
+}
+
+impl Identity {
+    /// Looks through every exchange and its recognised call.
+    pub fn discover(exchanges: &[Exchange], calls: &[OdooCall]) -> Identity {
+        let mut identity = Identity::default();
+        let mut hints = VersionHints::default();
+        for (exchange, call) in exchanges.iter().zip(calls) {
+            identity.from_request(exchange);
+            if call.kind == Kind::NotOdoo {
+                continue;
+            }
+            identity.odoo_calls += 1;
+            hints.observe(call, exchange);
+            identity.from_call(exchange, call);
+        }
+        if identity.best(Field::ServerVersion).is_none() {
+            if let Some((version, why, exchange)) = hints.best(exchanges) {
+                identity.add(Field::ServerVersion, json!(version), Trust::Inferred, Provenance::new(exchange, why));
+            }
+        }
+        identity
+    }
+
+    fn add(&mut self, field: Field, value: Value, trust: Trust, at: Provenance) {
+        if value.is_null() || value == Value::Bool(false) || value == json!("") {
+            return;
+        }
+        self.findings.entry(field).or_default().push(Finding { value, trust, at });
+    }
+
+    fn secret(&mut self, kind: SecretKind, at: Provenance) {
+        self.secrets.entry(kind).or_default().push(at);
+    }
+
+    /// The most trusted value found for a field (the earliest among equals).
+    pub fn best(&self, field: Field) -> Option<&Finding> {
+        self.findings.get(&field)?.iter().min_by_key(|f| (f.trust, f.at.source.entry))
+    }
+
+    /// Every finding for a field, in capture order.
+    pub fn findings(&self, field: Field) -> &[Finding] {
+        self.findings.get(&field).map_or(&[], Vec::as_slice)
+    }
+
+    /// The places a secret was seen (empty when it was not).
+    pub fn secret_places(&self, kind: SecretKind) -> &[Provenance] {
+        self.secrets.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// Fields found with more than one value, among the findings that are compared.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut conflicts = Vec::new();
+        for (field, findings) in &self.findings {
+            let mut values: Vec<(Value, Vec<Provenance>)> = Vec::new();
+            for finding in findings.iter().filter(|f| f.trust < Trust::Inferred) {
+                match values.iter_mut().find(|(v, _)| *v == finding.value) {
+                    Some((_, places)) => places.push(finding.at.clone()),
+                    None => values.push((finding.value.clone(), vec![finding.at.clone()])),
+                }
+            }
+            if values.len() > 1 {
+                conflicts.push(Conflict { field: *field, values });
+            }
+        }
+        conflicts
+    }
+
+    /// Advice for what the capture does not say.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.odoo_calls == 0 {
+            notes.push("no Odoo calls in this capture: record the Network tab while you use the Odoo web client, then \"Save all as HAR\"".into());
+            return notes;
+        }
+        if self.best(Field::Db).is_none() {
+            notes.push("the database name is not in this capture: open the web client with ?debug=1 (it shows next to your name, top right), or ask the server with POST /web/database/list (JSON-RPC, params {}) or db.list on /jsonrpc".into());
+        }
+        if self.best(Field::Uid).is_none() {
+            notes.push("no uid in this capture: record the Network tab while you open Preferences (the request res.users/read carries params.kwargs.context.uid), or call common.login on /jsonrpc".into());
+        }
+        if self.web_calls > 0 && self.secret_places(SecretKind::SessionCookie).is_empty() {
+            notes.push("no session cookie in this capture: Chrome's default export (\"Export HAR (sanitized)\") leaves cookies out. Nothing here needs it; replaying logs in again".into());
+        }
+        notes
+    }
+
+    /// What any request can tell: session cookies, API keys, `?db=` in web URLs.
+    fn from_request(&mut self, exchange: &Exchange) {
+        let request = &exchange.request;
+        if request.cookie("session_id").is_some() {
+            self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "request cookie session_id"));
+        }
+        if request.header("X-Openerp-Session-Id").is_some() {
+            self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "request header X-Openerp-Session-Id"));
+        }
+        if let Some(response) = &exchange.response {
+            if response.cookies.iter().any(|c| c.name == "session_id" && !c.value.is_empty()) {
+                self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "response Set-Cookie session_id"));
+            }
+        }
+        if let Some(auth) = request.header("Authorization") {
+            if auth.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
+                self.secret(SecretKind::ApiKey, Provenance::new(exchange, "request header Authorization"));
+            }
+        }
+        let path = request.path();
+        if path.starts_with("/web") || path.starts_with("/odoo") {
+            if let Some(query) = request.url.split_once('?').map(|(_, q)| q) {
+                for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                    if name == "db" {
+                        self.add(Field::Db, json!(value), Trust::Request, Provenance::new(exchange, "request url query db"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn from_call(&mut self, exchange: &Exchange, call: &OdooCall) {
+        let origin = origin(&exchange.request.url);
+        if let Some(origin) = origin {
+            self.add(Field::Url, json!(origin), Trust::CallContext, Provenance::new(exchange, "request url"));
+        }
+        if let Some(context) = &call.context {
+            self.from_context(exchange, context, call.context_path, Trust::CallContext);
+        }
+        if call.kind.is_model_call() || matches!(call.kind, Kind::ActionLoad | Kind::ActionRun | Kind::Dataset) {
+            if call.kind != Kind::Json2 {
+                self.web_calls += 1;
+            }
+        }
+        if let Some(cids) = exchange.request.cookie("cids") {
+            let ids: Vec<i64> = cids.split([',', '-']).filter_map(|id| id.trim().parse().ok()).collect();
+            if !ids.is_empty() {
+                self.add(Field::AllowedCompanyIds, json!(ids), Trust::CallContext, Provenance::new(exchange, "request cookie cids"));
+            }
+        }
+        match call.kind {
+            Kind::Authenticate => {
+                if let Some(info) = result_value(call, exchange) {
+                    self.from_session_info(exchange, &info, "response result", Trust::Authenticate);
+                    for key in ["db", "login"] {
+                        let field = if key == "db" { Field::Db } else { Field::Login };
+                        if let Some(value) = call.params.get(key) {
+                            self.add(field, value.clone(), Trust::SessionInfo, Provenance::new(exchange, format!("request params.{key}")));
+                        }
+                    }
+                }
+                if call.params.contains_key("password") {
+                    self.secret(SecretKind::Password, Provenance::new(exchange, "request params.password"));
+                }
+            }
+            Kind::SessionInfo => {
+                if let Some(info) = result_value(call, exchange) {
+                    self.from_session_info(exchange, &info, "response result", Trust::SessionInfo);
+                }
+            }
+            Kind::WebPage => self.from_page(exchange),
+            Kind::WebLogin => {
+                if let Some(login) = call.params.get("login") {
+                    self.add(Field::Login, login.clone(), Trust::Request, Provenance::new(exchange, "request form login"));
+                }
+                if call.params.contains_key("password") {
+                    self.secret(SecretKind::Password, Provenance::new(exchange, "request form password"));
+                }
+                if call.params.contains_key("csrf_token") {
+                    self.secret(SecretKind::CsrfToken, Provenance::new(exchange, "request form csrf_token"));
+                }
+            }
+            Kind::VersionInfo => {
+                if let Some(version) = result_value(call, exchange).and_then(|v| v.get("server_version").cloned()) {
+                    self.add(Field::ServerVersion, version, Trust::ExternalApi, Provenance::new(exchange, "response result.server_version"));
+                }
+            }
+            Kind::JsonRpc | Kind::XmlRpc => self.from_external(exchange, call),
+            Kind::Json2 => self.from_json2(exchange, call),
+            _ => {}
+        }
+    }
+
+    fn from_context(&mut self, exchange: &Exchange, context: &serde_json::Map<String, Value>, path: &str, trust: Trust) {
+        let fields = [
+            ("uid", Field::Uid),
+            ("lang", Field::Lang),
+            ("tz", Field::Tz),
+            ("allowed_company_ids", Field::AllowedCompanyIds),
+        ];
+        for (key, field) in fields {
+            if let Some(value) = context.get(key) {
+                self.add(field, value.clone(), trust, Provenance::new(exchange, format!("request {path}.{key}")));
+            }
+        }
+        // From 15 on the first allowed company is the current one (company_service.js).
+        if let Some(first) = context.get("allowed_company_ids").and_then(|ids| ids.get(0)) {
+            self.add(
+                Field::Company,
+                first.clone(),
+                Trust::ExternalApi,
+                Provenance::new(exchange, format!("request {path}.allowed_company_ids[0]")),
+            );
+        }
+    }
+
+    /// `ir.http.session_info()`, as the authenticate answer, get_session_info or the page has it.
+    fn from_session_info(&mut self, exchange: &Exchange, info: &Value, prefix: &str, trust: Trust) {
+        let at = |path: &str| Provenance::new(exchange, format!("{prefix}.{path}"));
+        let direct = [
+            ("uid", Field::Uid),
+            ("db", Field::Db),
+            ("username", Field::Login),
+            ("name", Field::Name),
+            ("server_version", Field::ServerVersion),
+        ];
+        for (key, field) in direct {
+            if let Some(value) = info.get(key) {
+                self.add(field, value.clone(), trust, at(key));
+            }
+        }
+        if let Some(user_context) = info.get("user_context") {
+            for (key, field) in [("lang", Field::Lang), ("tz", Field::Tz)] {
+                if let Some(value) = user_context.get(key) {
+                    self.add(field, value.clone(), trust, at(&format!("user_context.{key}")));
+                }
+            }
+        }
+        if let Some(base_url) = info.get("web.base.url") {
+            self.add(Field::Url, base_url.clone(), Trust::Inferred, at("web.base.url"));
+        }
+        self.from_companies(info, trust, &at);
+    }
+
+    /// The current company: `user_companies.current_company` is `[id, name]` in 14 and an id
+    /// from 15 on, with names in `allowed_companies` (a list in 14, a map by id from 15).
+    fn from_companies(&mut self, info: &Value, trust: Trust, at: &dyn Fn(&str) -> Provenance) {
+        let Some(companies) = info.get("user_companies") else {
+            if let Some(id) = info.get("company_id") {
+                self.add(Field::Company, id.clone(), trust, at("company_id"));
+            }
+            return;
+        };
+        let current = companies.get("current_company");
+        let (id, name) = match current {
+            Some(Value::Array(pair)) => (pair.first().cloned(), pair.get(1).cloned()),
+            Some(id) => (Some(id.clone()), None),
+            None => (None, None),
+        };
+        let Some(id) = id else { return };
+        self.add(Field::Company, id.clone(), trust, at("user_companies.current_company"));
+        let name = name.or_else(|| {
+            let allowed = companies.get("allowed_companies")?;
+            match allowed {
+                Value::Object(by_id) => by_id.get(&id.to_string())?.get("name").cloned(),
+                Value::Array(list) => list.iter().find(|c| c.get(0) == Some(&id))?.get(1).cloned(),
+                _ => None,
+            }
+        });
+        if let Some(name) = name {
+            self.add(Field::CompanyName, name, trust, at("user_companies"));
+        }
+    }
+
+    fn from_page(&mut self, exchange: &Exchange) {
+        let Some(html) = exchange.response.as_ref().and_then(|r| r.body.as_ref()).and_then(|b| b.text()) else {
+            return;
+        };
+        for marker in ["odoo.__session_info__", "odoo.session_info"] {
+            if let Some(info) = embedded_json(html, marker) {
+                self.from_session_info(exchange, &info, &format!("response html {marker}"), Trust::Page);
+                return;
+            }
+        }
+    }
+
+    fn from_external(&mut self, exchange: &Exchange, call: &OdooCall) {
+        let Some(credentials) = &call.credentials else {
+            if call.service.as_deref() == Some("common") && call.method.as_deref() == Some("version") {
+                if let Some(version) = result_value(call, exchange).and_then(|v| v.get("server_version").cloned()) {
+                    self.add(Field::ServerVersion, version, Trust::ExternalApi, Provenance::new(exchange, "response result.server_version"));
+                }
+            }
+            return;
+        };
+        let args = if call.kind == Kind::XmlRpc { "params" } else { "params.args" };
+        let at = |i: usize| Provenance::new(exchange, format!("request {args}[{i}]"));
+        if let Some(db) = &credentials.db {
+            self.add(Field::Db, json!(db), Trust::ExternalApi, at(0));
+        }
+        if let Some(uid) = credentials.uid {
+            self.add(Field::Uid, json!(uid), Trust::ExternalApi, at(1));
+        }
+        match credentials.secret {
+            Some(SecretShape::ApiKey) => self.secret(SecretKind::ApiKey, at(2)),
+            Some(SecretShape::Password) => self.secret(SecretKind::Password, at(2)),
+            None => {}
+        }
+        if let Some(login) = &credentials.login {
+            let uid = result_value(call, exchange).filter(Value::is_i64);
+            // A refused login answers `false`: the login is only the user's when it worked.
+            if let Some(uid) = uid {
+                self.add(Field::Login, json!(login), Trust::ExternalApi, at(1));
+                self.add(Field::Uid, uid, Trust::ExternalApi, Provenance::new(exchange, "response result"));
+            }
+        }
+    }
+
+    fn from_json2(&mut self, exchange: &Exchange, call: &OdooCall) {
+        if let Some(db) = call.credentials.as_ref().and_then(|c| c.db.as_ref()) {
+            self.add(Field::Db, json!(db), Trust::Request, Provenance::new(exchange, "request header X-Odoo-Database"));
+        }
+        if call.model.as_deref() == Some("res.users") && call.method.as_deref() == Some("context_get") {
+            if let Some(context) = result_value(call, exchange) {
+                for (key, field) in [("uid", Field::Uid), ("lang", Field::Lang), ("tz", Field::Tz)] {
+                    if let Some(value) = context.get(key) {
+                        self.add(field, value.clone(), Trust::ExternalApi, Provenance::new(exchange, format!("response body.{key}")));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL; `None` for a bare path.
+pub fn origin(url: &str) -> Option<String> {
+    let scheme_end = url.find("://")?;
+    let rest = &url[scheme_end + 3..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(format!("{}{}", &url[..scheme_end + 3], &rest[..host_end]))
+}
+
+/// The JSON object assigned after `marker = ` in an HTML page.
+fn embedded_json(html: &str, marker: &str) -> Option<Value> {
+    let at = html.find(marker)? + marker.len();
+    let rest = html[at..].trim_start().strip_prefix('=')?.trim_start();
+    serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()?.ok()
+}
+
+/// The versions a capture implies when it never states one.
+#[derive(Default)]
+struct VersionHints {
+    /// (version range, why, entry index), most specific first.
+    found: Vec<(&'static str, &'static str, usize, u8)>,
+}
+
+impl VersionHints {
+    fn observe(&mut self, call: &OdooCall, exchange: &Exchange) {
+        let index = exchange.source.entry;
+        let mut note = |version, why, specificity| self.found.push((version, why, index, specificity));
+        match call.kind {
+            Kind::Json2 => note("19 or newer", "inferred from the /json/2 route (Odoo 19+)", 3),
+            Kind::SearchRead => note("16 or older", "inferred from the /web/dataset/search_read route (Odoo 16 and older)", 2),
+            Kind::WebPage if call.route.starts_with("/odoo") => note("18 or newer", "inferred from the /odoo routes (Odoo 18+)", 2),
+            Kind::CallKw if matches!(call.method.as_deref(), Some("web_read" | "web_save")) => {
+                note("17 or newer", "inferred from web_read/web_save (Odoo 17+)", 1)
+            }
+            _ => {}
+        }
+    }
+
+    fn best<'a>(&self, exchanges: &'a [Exchange]) -> Option<(&'static str, String, &'a Exchange)> {
+        let (version, why, index, _) = self.found.iter().max_by_key(|(_, _, _, specificity)| *specificity)?;
+        let exchange = exchanges.iter().find(|e| e.source.entry == *index)?;
+        Some((version, why.to_string(), exchange))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Body, NameValue, Request, Response};
+    use crate::odoo::classify;
+
+    fn exchange(entry: usize, method: &str, url: &str, body: &str, response: &str) -> Exchange {
+        Exchange {
+            source: Source { file: "t.har".into(), entry },
+            started: None,
+            duration_ms: None,
+            request: Request {
+                method: method.into(),
+                url: url.into(),
+                headers: vec![],
+                cookies: vec![NameValue::new("session_id", "s3cr3t"), NameValue::new("cids", "1-3")],
+                body: (!body.is_empty()).then(|| Body { mime_type: None, bytes: body.as_bytes().to_vec() }),
+            },
+            response: Some(Response {
+                status: 200,
+                headers: vec![],
+                cookies: vec![],
+                body: Some(Body { mime_type: None, bytes: response.as_bytes().to_vec() }),
+            }),
+        }
+    }
+
+    fn discover(exchanges: &[Exchange]) -> Identity {
+        let calls: Vec<_> = exchanges.iter().map(classify).collect();
+        Identity::discover(exchanges, &calls)
+    }
+
+    const PAGE: &str = r#"<script>odoo.__session_info__ = {"uid": 2, "db": "odoo_lab", "username": "admin", "name": "Mitchell Admin",
+        "server_version": "16.0", "user_context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2}, "web.base.url": "http://base",
+        "user_companies": {"current_company": 1, "allowed_companies": {"1": {"id": 1, "name": "YourCompany", "sequence": 0}}}};
+        odoo.reloadMenus = () => fetch(`/web/webclient/load_menus/${x}`);</script>"#;
+
+    const READ: &str = r#"{"id":7,"jsonrpc":"2.0","method":"call","params":{"args":[[2],["name"]],"model":"res.users","method":"read","kwargs":{"context":{"lang":"en_US","tz":"Europe/Brussels","uid":2,"allowed_company_ids":[1]}}}}"#;
+
+    #[test]
+    fn the_page_session_info_beats_call_contexts_and_says_where() {
+        let identity = discover(&[
+            exchange(0, "GET", "http://127.0.0.1:8069/web", "", PAGE),
+            exchange(1, "POST", "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read", READ, r#"{"jsonrpc":"2.0","id":7,"result":[]}"#),
+        ]);
+        let uid = identity.best(Field::Uid).unwrap();
+        assert_eq!(uid.value, json!(2));
+        assert_eq!(uid.at.to_string(), "entry 0 response html odoo.__session_info__.uid");
+        assert_eq!(identity.best(Field::Db).unwrap().value, json!("odoo_lab"));
+        assert_eq!(identity.best(Field::CompanyName).unwrap().value, json!("YourCompany"));
+        assert_eq!(identity.best(Field::Url).unwrap().value, json!("http://127.0.0.1:8069"));
+        // The cookie says companies 1 and 3, the call context says 1: both are shown.
+        let conflicts = identity.conflicts();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].field, Field::AllowedCompanyIds);
+        assert_eq!(identity.secret_places(SecretKind::SessionCookie).len(), 2);
+        assert!(identity.notes().is_empty(), "{:?}", identity.notes());
+    }
+
+    #[test]
+    fn only_call_contexts_still_give_the_uid_and_say_the_db_is_missing() {
+        let identity = discover(&[exchange(4, "POST", "http://h/web/dataset/call_kw/res.users/read", READ, "")]);
+        let uid = identity.best(Field::Uid).unwrap();
+        assert_eq!(uid.at.to_string(), "entry 4 request params.kwargs.context.uid");
+        assert!(identity.best(Field::Db).is_none());
+        assert!(identity.notes()[0].contains("?debug=1"));
+    }
+
+    #[test]
+    fn two_uids_are_a_conflict_not_a_guess() {
+        let other = READ.replace("\"uid\":2", "\"uid\":6");
+        let identity = discover(&[
+            exchange(0, "POST", "http://h/web/dataset/call_kw/res.users/read", READ, ""),
+            exchange(1, "POST", "http://h/web/dataset/call_kw/res.users/read", &other, ""),
+        ]);
+        let conflicts = identity.conflicts();
+        let uid = conflicts.iter().find(|c| c.field == Field::Uid).unwrap();
+        assert_eq!(uid.values.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(), vec![json!(2), json!(6)]);
+    }
+
+    #[test]
+    fn external_login_gives_uid_only_when_it_worked() {
+        let identity = discover(&[
+            exchange(0, "POST", "http://h/jsonrpc", r#"{"params":{"service":"common","method":"login","args":["db1","admin","wrong"]}}"#, r#"{"jsonrpc":"2.0","id":1,"result":false}"#),
+            exchange(1, "POST", "http://h/jsonrpc", r#"{"params":{"service":"common","method":"login","args":["db1","admin","admin"]}}"#, r#"{"jsonrpc":"2.0","id":2,"result":2}"#),
+        ]);
+        let uid = identity.best(Field::Uid).unwrap();
+        assert_eq!((uid.value.clone(), uid.at.to_string()), (json!(2), "entry 1 response result".to_string()));
+        assert_eq!(identity.best(Field::Login).unwrap().at.to_string(), "entry 1 request params.args[1]");
+        assert_eq!(identity.best(Field::Db).unwrap().value, json!("db1"));
+        assert_eq!(identity.secret_places(SecretKind::Password).len(), 2);
+    }
+
+    #[test]
+    fn odoo_14_session_info_with_company_pairs() {
+        let page = r#"odoo.session_info = {"uid": 2, "db": "v14", "user_companies": {"current_company": [1, "YourCompany"], "allowed_companies": [[1, "YourCompany"]]}, "server_version": "14.0"};"#;
+        let identity = discover(&[exchange(0, "GET", "http://h/web", "", page)]);
+        assert_eq!(identity.best(Field::Company).unwrap().value, json!(1));
+        assert_eq!(identity.best(Field::CompanyName).unwrap().value, json!("YourCompany"));
+        assert_eq!(identity.best(Field::ServerVersion).unwrap().at.to_string(), "entry 0 response html odoo.session_info.server_version");
+    }
+
+    #[test]
+    fn versions_are_inferred_from_routes_when_never_stated() {
+        let body = r#"{"params":{"args":[[2]],"model":"res.users","method":"web_read","kwargs":{"specification":{}}}}"#;
+        let identity = discover(&[exchange(0, "POST", "http://h/web/dataset/call_kw/res.users/web_read", body, "")]);
+        let version = identity.best(Field::ServerVersion).unwrap();
+        assert_eq!(version.value, json!("17 or newer"));
+        assert_eq!(version.trust, Trust::Inferred);
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin("https://x.odoo.com:8443/web?x"), Some("https://x.odoo.com:8443".into()));
+        assert_eq!(origin("/jsonrpc"), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Presenting results: terminal tables now; JUnit and JSON reports join them with replay.
+
+pub mod table;
