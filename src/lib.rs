@@ -5,8 +5,8 @@
 //! was, and the command modules print what was found.
 
 pub mod capture;
-pub mod error;
-pub mod odoo;
 pub mod cli;
 pub mod commands;
+pub mod error;
+pub mod odoo;
 pub mod report;

@@ -159,10 +159,10 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
     if json_body {
         headers.push(NameValue::new("Content-Type", "application/json"));
     }
-    if cookies.is_empty() {
-        if let Some(header) = super::find_header(&headers, "cookie") {
-            cookies = parse_cookie_header(header);
-        }
+    if cookies.is_empty()
+        && let Some(header) = super::find_header(&headers, "cookie")
+    {
+        cookies = parse_cookie_header(header);
     }
     let body = (!data.is_empty()).then(|| Body {
         mime_type: super::find_header(&headers, "content-type").map(str::to_string),

@@ -256,10 +256,11 @@ fn normalize_pairs(
         ));
     };
     for item in items.iter_mut() {
-        if let Value::Object(item) = item {
-            if matches!(item.get("value"), None | Some(Value::Null)) && key != "params" {
-                item.insert("value".into(), json!(""));
-            }
+        if let Value::Object(item) = item
+            && matches!(item.get("value"), None | Some(Value::Null))
+            && key != "params"
+        {
+            item.insert("value".into(), json!(""));
         }
     }
     Ok(())
@@ -303,10 +304,10 @@ fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
         .into_iter()
         .map(|c| NameValue::new(c.name, c.value))
         .collect();
-    if cookies.is_empty() {
-        if let Some(header) = super::find_header(&headers, "cookie") {
-            cookies = parse_cookie_header(header);
-        }
+    if cookies.is_empty()
+        && let Some(header) = super::find_header(&headers, "cookie")
+    {
+        cookies = parse_cookie_header(header);
     }
     let body = match request.post_data {
         Some(post) => Some(post_body(&source, post)?),

@@ -22,7 +22,10 @@ pub fn run(_args: &DemoArgs, out: &mut impl Write) -> Result<i32> {
          1. Every Odoo call in the capture (odoo-har inspect CAPTURE):\n"
     ))?;
     let inspect = InspectArgs {
-        input: CaptureArgs { captures: vec![], url: None },
+        input: CaptureArgs {
+            captures: vec![],
+            url: None,
+        },
         model: None,
         method: None,
         errors: false,

@@ -51,19 +51,28 @@ pub fn write_loaded(out: &mut impl Write, args: &InspectArgs, loaded: &Loaded) -
         .iter()
         .zip(&loaded.calls)
         .filter(|(_, call)| args.all || call.kind != Kind::NotOdoo)
-        .filter(|(_, call)| matches(&model, call.model.as_deref()) && matches(&method, call.method.as_deref()))
+        .filter(|(_, call)| {
+            matches(&model, call.model.as_deref()) && matches(&method, call.method.as_deref())
+        })
         .filter(|(_, call)| !args.errors || call.failed())
         .map(|(exchange, call)| row(exchange, call))
         .collect();
     if args.json {
-        return super::print(serde_json::to_writer_pretty(&mut *out, &rows).map_err(std::io::Error::from).and_then(|_| writeln!(out)));
+        return super::print(
+            serde_json::to_writer_pretty(&mut *out, &rows)
+                .map_err(std::io::Error::from)
+                .and_then(|_| writeln!(out)),
+        );
     }
     super::print(write_table(out, loaded, &rows))
 }
 
 fn glob(pattern: Option<&str>, flag: &str) -> Result<Option<Pattern>> {
     pattern
-        .map(|p| Pattern::new(p).map_err(|err| Error::Usage(format!("{flag} {p}: not a glob pattern: {err}"))))
+        .map(|p| {
+            Pattern::new(p)
+                .map_err(|err| Error::Usage(format!("{flag} {p}: not a glob pattern: {err}")))
+        })
         .transpose()
 }
 
@@ -107,7 +116,11 @@ fn ids(call: &OdooCall) -> Option<&Value> {
     let first = call.args.first()?;
     (call.kind.is_model_call() || call.model.is_some())
         .then_some(first)
-        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_i64)) || v.is_i64())
+        .filter(|v| {
+            v.as_array()
+                .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_i64))
+                || v.is_i64()
+        })
 }
 
 /// The search domain of a call: `domain` by name, or a first argument shaped like one.
@@ -120,7 +133,9 @@ fn domain(call: &OdooCall) -> Option<&Value> {
     let is_domain = !items.is_empty()
         && items.iter().all(|item| match item {
             Value::String(op) => matches!(op.as_str(), "&" | "|" | "!"),
-            Value::Array(leaf) => leaf.len() == 3 && leaf[0].is_string() || leaf.len() == 3 && leaf[0].is_i64(),
+            Value::Array(leaf) => {
+                leaf.len() == 3 && leaf[0].is_string() || leaf.len() == 3 && leaf[0].is_i64()
+            }
             _ => false,
         });
     is_domain.then_some(first)
@@ -139,35 +154,52 @@ fn summary(call: &OdooCall) -> String {
         .kwargs
         .get("fields")
         .or_else(|| call.kwargs.get("specification"))
-        .or_else(|| (call.method.as_deref() == Some("read")).then(|| call.args.get(1)).flatten());
+        .or_else(|| {
+            (call.method.as_deref() == Some("read"))
+                .then(|| call.args.get(1))
+                .flatten()
+        });
     match fields {
         Some(Value::Array(list)) => parts.push(format!("{} fields", list.len())),
         Some(Value::Object(spec)) => parts.push(format!("{} fields", spec.len())),
         _ => {}
     }
-    let writes = matches!(call.method.as_deref(), Some("create" | "write" | "web_save" | "copy"));
-    if let Some(vals) = call.args.iter().find(|a| a.is_object()).or_else(|| call.kwargs.get("vals")).filter(|_| writes) {
-        if let Some(vals) = vals.as_object() {
-            let keys: Vec<&str> = vals.keys().map(String::as_str).collect();
-            parts.push(format!("vals {{{}}}", keys.join(", ")));
-        }
+    let writes = matches!(
+        call.method.as_deref(),
+        Some("create" | "write" | "web_save" | "copy")
+    );
+    if let Some(vals) = call
+        .args
+        .iter()
+        .find(|a| a.is_object())
+        .or_else(|| call.kwargs.get("vals"))
+        .filter(|_| writes)
+        && let Some(vals) = vals.as_object()
+    {
+        let keys: Vec<&str> = vals.keys().map(String::as_str).collect();
+        parts.push(format!("vals {{{}}}", keys.join(", ")));
     }
     if let Some(limit) = call.kwargs.get("limit").filter(|l| !l.is_null()) {
         parts.push(format!("limit {limit}"));
     }
     for key in ["db", "login", "action_id"] {
         if let Some(value) = call.params.get(key) {
-            parts.push(format!("{key} {}", value.as_str().map_or_else(|| value.to_string(), str::to_string)));
+            parts.push(format!(
+                "{key} {}",
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string)
+            ));
         }
     }
-    if let Some(credentials) = &call.credentials {
-        if call.model.is_none() {
-            if let Some(db) = &credentials.db {
-                parts.push(format!("db {db}"));
-            }
-            if let Some(login) = &credentials.login {
-                parts.push(format!("login {login}"));
-            }
+    if let Some(credentials) = &call.credentials
+        && call.model.is_none()
+    {
+        if let Some(db) = &credentials.db {
+            parts.push(format!("db {db}"));
+        }
+        if let Some(login) = &credentials.login {
+            parts.push(format!("login {login}"));
         }
     }
     parts.join(", ")
@@ -212,8 +244,12 @@ fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::
                 call,
                 r.summary.clone(),
                 r.status.map_or_else(|| "-".into(), |s| s.to_string()),
-                r.error.clone().or_else(|| r.error_message.clone()).unwrap_or_default(),
-                r.duration_ms.map_or_else(String::new, |ms| format!("{ms:.0}")),
+                r.error
+                    .clone()
+                    .or_else(|| r.error_message.clone())
+                    .unwrap_or_default(),
+                r.duration_ms
+                    .map_or_else(String::new, |ms| format!("{ms:.0}")),
             ]);
             cells
         })
@@ -223,15 +259,27 @@ fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::
     } else {
         table::write(out, &columns, &cells)?;
     }
-    let odoo = loaded.calls.iter().filter(|c| c.kind != Kind::NotOdoo).count();
+    let odoo = loaded
+        .calls
+        .iter()
+        .filter(|c| c.kind != Kind::NotOdoo)
+        .count();
     let other = loaded.calls.len() - odoo;
-    let failed = loaded.calls.iter().filter(|c| c.kind != Kind::NotOdoo && c.failed()).count();
+    let failed = loaded
+        .calls
+        .iter()
+        .filter(|c| c.kind != Kind::NotOdoo && c.failed())
+        .count();
     writeln!(
         out,
         "\n{}: {} entries, {odoo} Odoo calls ({failed} failed), {other} other requests{}",
         loaded.describe(),
         loaded.exchanges.len(),
-        if other > 0 && rows.iter().all(|r| r.kind != "not_odoo") { " (--all lists them)" } else { "" }
+        if other > 0 && rows.iter().all(|r| r.kind != "not_odoo") {
+            " (--all lists them)"
+        } else {
+            ""
+        }
     )
 }
 
@@ -248,10 +296,19 @@ mod tests {
 
     fn call(kind: Kind, model: &str, method: &str, args: Value, kwargs: Value) -> OdooCall {
         let mut call = crate::odoo::classify(&crate::capture::Exchange {
-            source: crate::capture::Source { file: "t".into(), entry: 0 },
+            source: crate::capture::Source {
+                file: "t".into(),
+                entry: 0,
+            },
             started: None,
             duration_ms: None,
-            request: crate::capture::Request { method: "GET".into(), url: "/".into(), headers: vec![], cookies: vec![], body: None },
+            request: crate::capture::Request {
+                method: "GET".into(),
+                url: "/".into(),
+                headers: vec![],
+                cookies: vec![],
+                body: None,
+            },
             response: None,
         });
         call.kind = kind;
@@ -264,15 +321,51 @@ mod tests {
 
     #[test]
     fn summaries_name_ids_domains_fields_and_vals() {
-        let read = call(Kind::CallKw, "res.users", "read", json!([[2], ["name", "email"]]), json!({}));
+        let read = call(
+            Kind::CallKw,
+            "res.users",
+            "read",
+            json!([[2], ["name", "email"]]),
+            json!({}),
+        );
         assert_eq!(summary(&read), "ids [2], 2 fields");
-        let search = call(Kind::CallKw, "res.partner", "web_search_read", json!([]), json!({"domain": [["is_company", "=", true]], "specification": {"name": {}}, "limit": 80}));
-        assert_eq!(summary(&search), "domain [[\"is_company\",\"=\",true]], 1 fields, limit 80");
-        let positional = call(Kind::JsonRpc, "res.partner", "search", json!([["|", ["a", "=", 1], ["b", "=", 2]]]), json!({}));
-        assert_eq!(domain(&positional), Some(&json!(["|", ["a", "=", 1], ["b", "=", 2]])));
-        let write = call(Kind::CallKw, "res.partner", "write", json!([[7], {"phone": "1", "name": "x"}]), json!({}));
+        let search = call(
+            Kind::CallKw,
+            "res.partner",
+            "web_search_read",
+            json!([]),
+            json!({"domain": [["is_company", "=", true]], "specification": {"name": {}}, "limit": 80}),
+        );
+        assert_eq!(
+            summary(&search),
+            "domain [[\"is_company\",\"=\",true]], 1 fields, limit 80"
+        );
+        let positional = call(
+            Kind::JsonRpc,
+            "res.partner",
+            "search",
+            json!([["|", ["a", "=", 1], ["b", "=", 2]]]),
+            json!({}),
+        );
+        assert_eq!(
+            domain(&positional),
+            Some(&json!(["|", ["a", "=", 1], ["b", "=", 2]]))
+        );
+        let write = call(
+            Kind::CallKw,
+            "res.partner",
+            "write",
+            json!([[7], {"phone": "1", "name": "x"}]),
+            json!({}),
+        );
         assert_eq!(summary(&write), "ids [7], vals {phone, name}");
-        let render = call(Kind::CallKw, "ir.ui.view", "render_public_asset", json!(["web.x", {"debug": false}]), json!({}));
+        let render = call(
+            Kind::CallKw,
+            "ir.ui.view",
+            "render_public_asset",
+            json!(["web.x", {"debug": false}]),
+            json!({}),
+        );
         assert_eq!(summary(&render), "");
     }
 

@@ -20,9 +20,13 @@ impl Loaded {
     /// Reads every capture named on the command line; the first bad one stops the command.
     pub fn from_args(args: &CaptureArgs) -> Result<Loaded> {
         if args.captures.iter().filter(|c| *c == "-").count() > 1 {
-            return Err(Error::Usage("standard input (-) can be read only once".into()));
+            return Err(Error::Usage(
+                "standard input (-) can be read only once".into(),
+            ));
         }
-        let options = LoadOptions { url: args.url.clone() };
+        let options = LoadOptions {
+            url: args.url.clone(),
+        };
         let mut captures = Vec::with_capacity(args.captures.len());
         for path in &args.captures {
             captures.push(capture::load(path, &options)?);
@@ -32,9 +36,16 @@ impl Loaded {
 
     /// Recognises the calls in captures already read.
     pub fn from_captures(mut captures: Vec<Capture>) -> Loaded {
-        let exchanges: Vec<Exchange> = captures.iter_mut().flat_map(|c| std::mem::take(&mut c.exchanges)).collect();
+        let exchanges: Vec<Exchange> = captures
+            .iter_mut()
+            .flat_map(|c| std::mem::take(&mut c.exchanges))
+            .collect();
         let calls = exchanges.iter().map(classify).collect();
-        Loaded { captures, exchanges, calls }
+        Loaded {
+            captures,
+            exchanges,
+            calls,
+        }
     }
 
     /// True when provenance must name the file, because several were read.
@@ -58,7 +69,9 @@ impl Loaded {
 /// Runs a command's output step, treating a closed pipe (`| head`) as a normal end.
 pub fn print(result: std::io::Result<()>) -> Result<()> {
     match result {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Usage(format!("cannot write the output: {err}"))),
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Usage(format!("cannot write the output: {err}")))
+        }
         _ => Ok(()),
     }
 }

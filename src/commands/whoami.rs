@@ -20,13 +20,19 @@ pub fn write_loaded(out: &mut impl Write, loaded: &Loaded, json: bool) -> Result
     let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
     if json {
         let report = to_json(&identity, loaded.several_files());
-        return super::print(serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out)));
+        return super::print(
+            serde_json::to_writer_pretty(&mut *out, &report)
+                .map_err(std::io::Error::from)
+                .and_then(|_| writeln!(out)),
+        );
     }
     super::print(write_text(out, loaded, &identity))
 }
 
 fn value(identity: &Identity, field: Field) -> Value {
-    identity.best(field).map_or(Value::Null, |f| f.value.clone())
+    identity
+        .best(field)
+        .map_or(Value::Null, |f| f.value.clone())
 }
 
 /// The `--json` form: the values, then where each was found, conflicts and notes.
@@ -45,7 +51,10 @@ pub fn to_json(identity: &Identity, with_file: bool) -> Value {
             sources.insert(kind.key().into(), json!(first.describe(with_file)));
         }
     }
-    let company = match (value(identity, Field::Company), value(identity, Field::CompanyName)) {
+    let company = match (
+        value(identity, Field::Company),
+        value(identity, Field::CompanyName),
+    ) {
         (Value::Null, _) => Value::Null,
         (id, name) => json!({"id": id, "name": name}),
     };
@@ -114,10 +123,10 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         let (shown, place) = match identity.best(field) {
             Some(finding) => {
                 let mut shown = show(&finding.value);
-                if field == Field::Company {
-                    if let Some(name) = identity.best(Field::CompanyName) {
-                        shown = format!("{shown} ({})", show(&name.value));
-                    }
+                if field == Field::Company
+                    && let Some(name) = identity.best(Field::CompanyName)
+                {
+                    shown = format!("{shown} ({})", show(&name.value));
                 }
                 (shown, finding.at.describe(with_file))
             }
@@ -135,17 +144,28 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         let places = identity.secret_places(kind);
         let (shown, place) = match places.first() {
             None => ("not seen".to_string(), String::new()),
-            Some(first) if places.len() > 1 => ("seen".to_string(), format!("{} (+{} more)", first.describe(with_file), places.len() - 1)),
+            Some(first) if places.len() > 1 => (
+                "seen".to_string(),
+                format!("{} (+{} more)", first.describe(with_file), places.len() - 1),
+            ),
             Some(first) => ("seen".to_string(), first.describe(with_file)),
         };
         rows.push((label.to_string(), shown, place));
     }
-    let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).min(40);
+    let value_width = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     for (label, shown, place) in rows {
         let line = if label.is_empty() {
             String::new()
         } else {
-            format!("{label:<15} {:<value_width$}  {place}", crate::report::table::truncate(&shown, 40))
+            format!(
+                "{label:<15} {:<value_width$}  {place}",
+                crate::report::table::truncate(&shown, 40)
+            )
         };
         writeln!(out, "{}", line.trim_end())?;
     }
@@ -157,7 +177,11 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
                 .values
                 .iter()
                 .map(|(v, places)| {
-                    let more = if places.len() > 1 { format!(", +{} more", places.len() - 1) } else { String::new() };
+                    let more = if places.len() > 1 {
+                        format!(", +{} more", places.len() - 1)
+                    } else {
+                        String::new()
+                    };
                     format!("{} ({}{more})", show(v), places[0].describe(with_file))
                 })
                 .collect();

@@ -112,7 +112,9 @@ pub enum SecretShape {
 impl SecretShape {
     fn of(secret: Option<Value>) -> Option<SecretShape> {
         match secret? {
-            Value::String(s) if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) => Some(SecretShape::ApiKey),
+            Value::String(s) if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(SecretShape::ApiKey)
+            }
             Value::Null => None,
             _ => Some(SecretShape::Password),
         }
@@ -468,7 +470,10 @@ fn read_json2(call: &mut OdooCall, exchange: &Exchange, path: &str) {
             .map(str::to_string),
         uid: None,
         login: None,
-        secret: exchange.request.header("Authorization").map(|_| SecretShape::ApiKey),
+        secret: exchange
+            .request
+            .header("Authorization")
+            .map(|_| SecretShape::ApiKey),
     });
 }
 

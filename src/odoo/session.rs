@@ -105,7 +105,10 @@ impl Provenance {
     /// `entry 9 response result.uid`, prefixed with the file when several were read.
     pub fn describe(&self, with_file: bool) -> String {
         if with_file {
-            format!("{} entry {} {}", self.source.file, self.source.entry, self.place)
+            format!(
+                "{} entry {} {}",
+                self.source.file, self.source.entry, self.place
+            )
         } else {
             format!("entry {} {}", self.source.entry, self.place)
         }
@@ -137,7 +140,12 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] = [SecretKind::SessionCookie, SecretKind::Password, SecretKind::ApiKey, SecretKind::CsrfToken];
+    pub const ALL: [SecretKind; 4] = [
+        SecretKind::SessionCookie,
+        SecretKind::Password,
+        SecretKind::ApiKey,
+        SecretKind::CsrfToken,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -173,18 +181,23 @@ impl Identity {
         let mut identity = Identity::default();
         let mut hints = VersionHints::default();
         for (exchange, call) in exchanges.iter().zip(calls) {
-            identity.from_request(exchange);
+            identity.learn_from_request(exchange);
             if call.kind == Kind::NotOdoo {
                 continue;
             }
             identity.odoo_calls += 1;
             hints.observe(call, exchange);
-            identity.from_call(exchange, call);
+            identity.learn_from_call(exchange, call);
         }
-        if identity.best(Field::ServerVersion).is_none() {
-            if let Some((version, why, exchange)) = hints.best(exchanges) {
-                identity.add(Field::ServerVersion, json!(version), Trust::Inferred, Provenance::new(exchange, why));
-            }
+        if identity.best(Field::ServerVersion).is_none()
+            && let Some((version, why, exchange)) = hints.best(exchanges)
+        {
+            identity.add(
+                Field::ServerVersion,
+                json!(version),
+                Trust::Inferred,
+                Provenance::new(exchange, why),
+            );
         }
         identity
     }
@@ -193,7 +206,10 @@ impl Identity {
         if value.is_null() || value == Value::Bool(false) || value == json!("") {
             return;
         }
-        self.findings.entry(field).or_default().push(Finding { value, trust, at });
+        self.findings
+            .entry(field)
+            .or_default()
+            .push(Finding { value, trust, at });
     }
 
     fn secret(&mut self, kind: SecretKind, at: Provenance) {
@@ -202,7 +218,8 @@ impl Identity {
 
     /// The most trusted value found for a field (the earliest among equals).
     pub fn best(&self, field: Field) -> Option<&Finding> {
-        self.findings.get(&field)?.iter().min_by_key(|f| (f.trust, f.at.source.entry))
+        // Findings are pushed in capture order and min_by_key keeps the first of equals.
+        self.findings.get(&field)?.iter().min_by_key(|f| f.trust)
     }
 
     /// Every finding for a field, in capture order.
@@ -227,7 +244,10 @@ impl Identity {
                 }
             }
             if values.len() > 1 {
-                conflicts.push(Conflict { field: *field, values });
+                conflicts.push(Conflict {
+                    field: *field,
+                    values,
+                });
             }
         }
         conflicts
@@ -253,99 +273,180 @@ impl Identity {
     }
 
     /// What any request can tell: session cookies, API keys, `?db=` in web URLs.
-    fn from_request(&mut self, exchange: &Exchange) {
+    fn learn_from_request(&mut self, exchange: &Exchange) {
         let request = &exchange.request;
         if request.cookie("session_id").is_some() {
-            self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "request cookie session_id"));
+            self.secret(
+                SecretKind::SessionCookie,
+                Provenance::new(exchange, "request cookie session_id"),
+            );
         }
         if request.header("X-Openerp-Session-Id").is_some() {
-            self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "request header X-Openerp-Session-Id"));
+            self.secret(
+                SecretKind::SessionCookie,
+                Provenance::new(exchange, "request header X-Openerp-Session-Id"),
+            );
         }
-        if let Some(response) = &exchange.response {
-            if response.cookies.iter().any(|c| c.name == "session_id" && !c.value.is_empty()) {
-                self.secret(SecretKind::SessionCookie, Provenance::new(exchange, "response Set-Cookie session_id"));
-            }
+        if let Some(response) = &exchange.response
+            && response
+                .cookies
+                .iter()
+                .any(|c| c.name == "session_id" && !c.value.is_empty())
+        {
+            self.secret(
+                SecretKind::SessionCookie,
+                Provenance::new(exchange, "response Set-Cookie session_id"),
+            );
         }
-        if let Some(auth) = request.header("Authorization") {
-            if auth.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
-                self.secret(SecretKind::ApiKey, Provenance::new(exchange, "request header Authorization"));
-            }
+        if let Some(auth) = request.header("Authorization")
+            && auth
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+        {
+            self.secret(
+                SecretKind::ApiKey,
+                Provenance::new(exchange, "request header Authorization"),
+            );
         }
         let path = request.path();
-        if path.starts_with("/web") || path.starts_with("/odoo") {
-            if let Some(query) = request.url.split_once('?').map(|(_, q)| q) {
-                for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-                    if name == "db" {
-                        self.add(Field::Db, json!(value), Trust::Request, Provenance::new(exchange, "request url query db"));
-                    }
+        if (path.starts_with("/web") || path.starts_with("/odoo"))
+            && let Some(query) = request.url.split_once('?').map(|(_, q)| q)
+        {
+            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                if name == "db" {
+                    self.add(
+                        Field::Db,
+                        json!(value),
+                        Trust::Request,
+                        Provenance::new(exchange, "request url query db"),
+                    );
                 }
             }
         }
     }
 
-    fn from_call(&mut self, exchange: &Exchange, call: &OdooCall) {
+    fn learn_from_call(&mut self, exchange: &Exchange, call: &OdooCall) {
         let origin = origin(&exchange.request.url);
         if let Some(origin) = origin {
-            self.add(Field::Url, json!(origin), Trust::CallContext, Provenance::new(exchange, "request url"));
+            self.add(
+                Field::Url,
+                json!(origin),
+                Trust::CallContext,
+                Provenance::new(exchange, "request url"),
+            );
         }
         if let Some(context) = &call.context {
-            self.from_context(exchange, context, call.context_path, Trust::CallContext);
+            self.learn_from_context(exchange, context, call.context_path, Trust::CallContext);
         }
-        if call.kind.is_model_call() || matches!(call.kind, Kind::ActionLoad | Kind::ActionRun | Kind::Dataset) {
-            if call.kind != Kind::Json2 {
-                self.web_calls += 1;
-            }
+        if (call.kind.is_model_call()
+            || matches!(
+                call.kind,
+                Kind::ActionLoad | Kind::ActionRun | Kind::Dataset
+            ))
+            && call.kind != Kind::Json2
+        {
+            self.web_calls += 1;
         }
         if let Some(cids) = exchange.request.cookie("cids") {
-            let ids: Vec<i64> = cids.split([',', '-']).filter_map(|id| id.trim().parse().ok()).collect();
+            let ids: Vec<i64> = cids
+                .split([',', '-'])
+                .filter_map(|id| id.trim().parse().ok())
+                .collect();
             if !ids.is_empty() {
-                self.add(Field::AllowedCompanyIds, json!(ids), Trust::CallContext, Provenance::new(exchange, "request cookie cids"));
+                self.add(
+                    Field::AllowedCompanyIds,
+                    json!(ids),
+                    Trust::CallContext,
+                    Provenance::new(exchange, "request cookie cids"),
+                );
             }
         }
         match call.kind {
             Kind::Authenticate => {
                 if let Some(info) = result_value(call, exchange) {
-                    self.from_session_info(exchange, &info, "response result", Trust::Authenticate);
+                    self.learn_from_session_info(
+                        exchange,
+                        &info,
+                        "response result",
+                        Trust::Authenticate,
+                    );
                     for key in ["db", "login"] {
                         let field = if key == "db" { Field::Db } else { Field::Login };
                         if let Some(value) = call.params.get(key) {
-                            self.add(field, value.clone(), Trust::SessionInfo, Provenance::new(exchange, format!("request params.{key}")));
+                            self.add(
+                                field,
+                                value.clone(),
+                                Trust::SessionInfo,
+                                Provenance::new(exchange, format!("request params.{key}")),
+                            );
                         }
                     }
                 }
                 if call.params.contains_key("password") {
-                    self.secret(SecretKind::Password, Provenance::new(exchange, "request params.password"));
+                    self.secret(
+                        SecretKind::Password,
+                        Provenance::new(exchange, "request params.password"),
+                    );
                 }
             }
             Kind::SessionInfo => {
                 if let Some(info) = result_value(call, exchange) {
-                    self.from_session_info(exchange, &info, "response result", Trust::SessionInfo);
+                    self.learn_from_session_info(
+                        exchange,
+                        &info,
+                        "response result",
+                        Trust::SessionInfo,
+                    );
                 }
             }
-            Kind::WebPage => self.from_page(exchange),
+            Kind::WebPage => self.learn_from_page(exchange),
             Kind::WebLogin => {
                 if let Some(login) = call.params.get("login") {
-                    self.add(Field::Login, login.clone(), Trust::Request, Provenance::new(exchange, "request form login"));
+                    self.add(
+                        Field::Login,
+                        login.clone(),
+                        Trust::Request,
+                        Provenance::new(exchange, "request form login"),
+                    );
                 }
                 if call.params.contains_key("password") {
-                    self.secret(SecretKind::Password, Provenance::new(exchange, "request form password"));
+                    self.secret(
+                        SecretKind::Password,
+                        Provenance::new(exchange, "request form password"),
+                    );
                 }
                 if call.params.contains_key("csrf_token") {
-                    self.secret(SecretKind::CsrfToken, Provenance::new(exchange, "request form csrf_token"));
+                    self.secret(
+                        SecretKind::CsrfToken,
+                        Provenance::new(exchange, "request form csrf_token"),
+                    );
                 }
             }
             Kind::VersionInfo => {
-                if let Some(version) = result_value(call, exchange).and_then(|v| v.get("server_version").cloned()) {
-                    self.add(Field::ServerVersion, version, Trust::ExternalApi, Provenance::new(exchange, "response result.server_version"));
+                if let Some(version) =
+                    result_value(call, exchange).and_then(|v| v.get("server_version").cloned())
+                {
+                    self.add(
+                        Field::ServerVersion,
+                        version,
+                        Trust::ExternalApi,
+                        Provenance::new(exchange, "response result.server_version"),
+                    );
                 }
             }
-            Kind::JsonRpc | Kind::XmlRpc => self.from_external(exchange, call),
-            Kind::Json2 => self.from_json2(exchange, call),
+            Kind::JsonRpc | Kind::XmlRpc => self.learn_from_external(exchange, call),
+            Kind::Json2 => self.learn_from_json2(exchange, call),
             _ => {}
         }
     }
 
-    fn from_context(&mut self, exchange: &Exchange, context: &serde_json::Map<String, Value>, path: &str, trust: Trust) {
+    fn learn_from_context(
+        &mut self,
+        exchange: &Exchange,
+        context: &serde_json::Map<String, Value>,
+        path: &str,
+        trust: Trust,
+    ) {
         let fields = [
             ("uid", Field::Uid),
             ("lang", Field::Lang),
@@ -354,11 +455,19 @@ impl Identity {
         ];
         for (key, field) in fields {
             if let Some(value) = context.get(key) {
-                self.add(field, value.clone(), trust, Provenance::new(exchange, format!("request {path}.{key}")));
+                self.add(
+                    field,
+                    value.clone(),
+                    trust,
+                    Provenance::new(exchange, format!("request {path}.{key}")),
+                );
             }
         }
         // From 15 on the first allowed company is the current one (company_service.js).
-        if let Some(first) = context.get("allowed_company_ids").and_then(|ids| ids.get(0)) {
+        if let Some(first) = context
+            .get("allowed_company_ids")
+            .and_then(|ids| ids.get(0))
+        {
             self.add(
                 Field::Company,
                 first.clone(),
@@ -369,7 +478,13 @@ impl Identity {
     }
 
     /// `ir.http.session_info()`, as the authenticate answer, get_session_info or the page has it.
-    fn from_session_info(&mut self, exchange: &Exchange, info: &Value, prefix: &str, trust: Trust) {
+    fn learn_from_session_info(
+        &mut self,
+        exchange: &Exchange,
+        info: &Value,
+        prefix: &str,
+        trust: Trust,
+    ) {
         let at = |path: &str| Provenance::new(exchange, format!("{prefix}.{path}"));
         let direct = [
             ("uid", Field::Uid),
@@ -386,19 +501,34 @@ impl Identity {
         if let Some(user_context) = info.get("user_context") {
             for (key, field) in [("lang", Field::Lang), ("tz", Field::Tz)] {
                 if let Some(value) = user_context.get(key) {
-                    self.add(field, value.clone(), trust, at(&format!("user_context.{key}")));
+                    self.add(
+                        field,
+                        value.clone(),
+                        trust,
+                        at(&format!("user_context.{key}")),
+                    );
                 }
             }
         }
         if let Some(base_url) = info.get("web.base.url") {
-            self.add(Field::Url, base_url.clone(), Trust::Inferred, at("web.base.url"));
+            self.add(
+                Field::Url,
+                base_url.clone(),
+                Trust::Inferred,
+                at("web.base.url"),
+            );
         }
-        self.from_companies(info, trust, &at);
+        self.learn_from_companies(info, trust, &at);
     }
 
     /// The current company: `user_companies.current_company` is `[id, name]` in 14 and an id
     /// from 15 on, with names in `allowed_companies` (a list in 14, a map by id from 15).
-    fn from_companies(&mut self, info: &Value, trust: Trust, at: &dyn Fn(&str) -> Provenance) {
+    fn learn_from_companies(
+        &mut self,
+        info: &Value,
+        trust: Trust,
+        at: &dyn Fn(&str) -> Provenance,
+    ) {
         let Some(companies) = info.get("user_companies") else {
             if let Some(id) = info.get("company_id") {
                 self.add(Field::Company, id.clone(), trust, at("company_id"));
@@ -412,7 +542,12 @@ impl Identity {
             None => (None, None),
         };
         let Some(id) = id else { return };
-        self.add(Field::Company, id.clone(), trust, at("user_companies.current_company"));
+        self.add(
+            Field::Company,
+            id.clone(),
+            trust,
+            at("user_companies.current_company"),
+        );
         let name = name.or_else(|| {
             let allowed = companies.get("allowed_companies")?;
             match allowed {
@@ -426,28 +561,49 @@ impl Identity {
         }
     }
 
-    fn from_page(&mut self, exchange: &Exchange) {
-        let Some(html) = exchange.response.as_ref().and_then(|r| r.body.as_ref()).and_then(|b| b.text()) else {
+    fn learn_from_page(&mut self, exchange: &Exchange) {
+        let Some(html) = exchange
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .and_then(|b| b.text())
+        else {
             return;
         };
         for marker in ["odoo.__session_info__", "odoo.session_info"] {
             if let Some(info) = embedded_json(html, marker) {
-                self.from_session_info(exchange, &info, &format!("response html {marker}"), Trust::Page);
+                self.learn_from_session_info(
+                    exchange,
+                    &info,
+                    &format!("response html {marker}"),
+                    Trust::Page,
+                );
                 return;
             }
         }
     }
 
-    fn from_external(&mut self, exchange: &Exchange, call: &OdooCall) {
+    fn learn_from_external(&mut self, exchange: &Exchange, call: &OdooCall) {
         let Some(credentials) = &call.credentials else {
-            if call.service.as_deref() == Some("common") && call.method.as_deref() == Some("version") {
-                if let Some(version) = result_value(call, exchange).and_then(|v| v.get("server_version").cloned()) {
-                    self.add(Field::ServerVersion, version, Trust::ExternalApi, Provenance::new(exchange, "response result.server_version"));
-                }
+            if call.service.as_deref() == Some("common")
+                && call.method.as_deref() == Some("version")
+                && let Some(version) =
+                    result_value(call, exchange).and_then(|v| v.get("server_version").cloned())
+            {
+                self.add(
+                    Field::ServerVersion,
+                    version,
+                    Trust::ExternalApi,
+                    Provenance::new(exchange, "response result.server_version"),
+                );
             }
             return;
         };
-        let args = if call.kind == Kind::XmlRpc { "params" } else { "params.args" };
+        let args = if call.kind == Kind::XmlRpc {
+            "params"
+        } else {
+            "params.args"
+        };
         let at = |i: usize| Provenance::new(exchange, format!("request {args}[{i}]"));
         if let Some(db) = &credentials.db {
             self.add(Field::Db, json!(db), Trust::ExternalApi, at(0));
@@ -465,21 +621,41 @@ impl Identity {
             // A refused login answers `false`: the login is only the user's when it worked.
             if let Some(uid) = uid {
                 self.add(Field::Login, json!(login), Trust::ExternalApi, at(1));
-                self.add(Field::Uid, uid, Trust::ExternalApi, Provenance::new(exchange, "response result"));
+                self.add(
+                    Field::Uid,
+                    uid,
+                    Trust::ExternalApi,
+                    Provenance::new(exchange, "response result"),
+                );
             }
         }
     }
 
-    fn from_json2(&mut self, exchange: &Exchange, call: &OdooCall) {
+    fn learn_from_json2(&mut self, exchange: &Exchange, call: &OdooCall) {
         if let Some(db) = call.credentials.as_ref().and_then(|c| c.db.as_ref()) {
-            self.add(Field::Db, json!(db), Trust::Request, Provenance::new(exchange, "request header X-Odoo-Database"));
+            self.add(
+                Field::Db,
+                json!(db),
+                Trust::Request,
+                Provenance::new(exchange, "request header X-Odoo-Database"),
+            );
         }
-        if call.model.as_deref() == Some("res.users") && call.method.as_deref() == Some("context_get") {
-            if let Some(context) = result_value(call, exchange) {
-                for (key, field) in [("uid", Field::Uid), ("lang", Field::Lang), ("tz", Field::Tz)] {
-                    if let Some(value) = context.get(key) {
-                        self.add(field, value.clone(), Trust::ExternalApi, Provenance::new(exchange, format!("response body.{key}")));
-                    }
+        if call.model.as_deref() == Some("res.users")
+            && call.method.as_deref() == Some("context_get")
+            && let Some(context) = result_value(call, exchange)
+        {
+            for (key, field) in [
+                ("uid", Field::Uid),
+                ("lang", Field::Lang),
+                ("tz", Field::Tz),
+            ] {
+                if let Some(value) = context.get(key) {
+                    self.add(
+                        field,
+                        value.clone(),
+                        Trust::ExternalApi,
+                        Provenance::new(exchange, format!("response body.{key}")),
+                    );
                 }
             }
         }
@@ -498,7 +674,10 @@ pub fn origin(url: &str) -> Option<String> {
 fn embedded_json(html: &str, marker: &str) -> Option<Value> {
     let at = html.find(marker)? + marker.len();
     let rest = html[at..].trim_start().strip_prefix('=')?.trim_start();
-    serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()?.ok()
+    serde_json::Deserializer::from_str(rest)
+        .into_iter::<Value>()
+        .next()?
+        .ok()
 }
 
 /// The versions a capture implies when it never states one.
@@ -511,20 +690,40 @@ struct VersionHints {
 impl VersionHints {
     fn observe(&mut self, call: &OdooCall, exchange: &Exchange) {
         let index = exchange.source.entry;
-        let mut note = |version, why, specificity| self.found.push((version, why, index, specificity));
+        let mut note =
+            |version, why, specificity| self.found.push((version, why, index, specificity));
         match call.kind {
-            Kind::Json2 => note("19 or newer", "inferred from the /json/2 route (Odoo 19+)", 3),
-            Kind::SearchRead => note("16 or older", "inferred from the /web/dataset/search_read route (Odoo 16 and older)", 2),
-            Kind::WebPage if call.route.starts_with("/odoo") => note("18 or newer", "inferred from the /odoo routes (Odoo 18+)", 2),
+            Kind::Json2 => note(
+                "19 or newer",
+                "inferred from the /json/2 route (Odoo 19+)",
+                3,
+            ),
+            Kind::SearchRead => note(
+                "16 or older",
+                "inferred from the /web/dataset/search_read route (Odoo 16 and older)",
+                2,
+            ),
+            Kind::WebPage if call.route.starts_with("/odoo") => note(
+                "18 or newer",
+                "inferred from the /odoo routes (Odoo 18+)",
+                2,
+            ),
             Kind::CallKw if matches!(call.method.as_deref(), Some("web_read" | "web_save")) => {
-                note("17 or newer", "inferred from web_read/web_save (Odoo 17+)", 1)
+                note(
+                    "17 or newer",
+                    "inferred from web_read/web_save (Odoo 17+)",
+                    1,
+                )
             }
             _ => {}
         }
     }
 
     fn best<'a>(&self, exchanges: &'a [Exchange]) -> Option<(&'static str, String, &'a Exchange)> {
-        let (version, why, index, _) = self.found.iter().max_by_key(|(_, _, _, specificity)| *specificity)?;
+        let (version, why, index, _) = self
+            .found
+            .iter()
+            .max_by_key(|(_, _, _, specificity)| *specificity)?;
         let exchange = exchanges.iter().find(|e| e.source.entry == *index)?;
         Some((version, why.to_string(), exchange))
     }
@@ -538,21 +737,33 @@ mod tests {
 
     fn exchange(entry: usize, method: &str, url: &str, body: &str, response: &str) -> Exchange {
         Exchange {
-            source: Source { file: "t.har".into(), entry },
+            source: Source {
+                file: "t.har".into(),
+                entry,
+            },
             started: None,
             duration_ms: None,
             request: Request {
                 method: method.into(),
                 url: url.into(),
                 headers: vec![],
-                cookies: vec![NameValue::new("session_id", "s3cr3t"), NameValue::new("cids", "1-3")],
-                body: (!body.is_empty()).then(|| Body { mime_type: None, bytes: body.as_bytes().to_vec() }),
+                cookies: vec![
+                    NameValue::new("session_id", "s3cr3t"),
+                    NameValue::new("cids", "1-3"),
+                ],
+                body: (!body.is_empty()).then(|| Body {
+                    mime_type: None,
+                    bytes: body.as_bytes().to_vec(),
+                }),
             },
             response: Some(Response {
                 status: 200,
                 headers: vec![],
                 cookies: vec![],
-                body: Some(Body { mime_type: None, bytes: response.as_bytes().to_vec() }),
+                body: Some(Body {
+                    mime_type: None,
+                    bytes: response.as_bytes().to_vec(),
+                }),
             }),
         }
     }
@@ -573,14 +784,29 @@ mod tests {
     fn the_page_session_info_beats_call_contexts_and_says_where() {
         let identity = discover(&[
             exchange(0, "GET", "http://127.0.0.1:8069/web", "", PAGE),
-            exchange(1, "POST", "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read", READ, r#"{"jsonrpc":"2.0","id":7,"result":[]}"#),
+            exchange(
+                1,
+                "POST",
+                "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read",
+                READ,
+                r#"{"jsonrpc":"2.0","id":7,"result":[]}"#,
+            ),
         ]);
         let uid = identity.best(Field::Uid).unwrap();
         assert_eq!(uid.value, json!(2));
-        assert_eq!(uid.at.to_string(), "entry 0 response html odoo.__session_info__.uid");
+        assert_eq!(
+            uid.at.to_string(),
+            "entry 0 response html odoo.__session_info__.uid"
+        );
         assert_eq!(identity.best(Field::Db).unwrap().value, json!("odoo_lab"));
-        assert_eq!(identity.best(Field::CompanyName).unwrap().value, json!("YourCompany"));
-        assert_eq!(identity.best(Field::Url).unwrap().value, json!("http://127.0.0.1:8069"));
+        assert_eq!(
+            identity.best(Field::CompanyName).unwrap().value,
+            json!("YourCompany")
+        );
+        assert_eq!(
+            identity.best(Field::Url).unwrap().value,
+            json!("http://127.0.0.1:8069")
+        );
         // The cookie says companies 1 and 3, the call context says 1: both are shown.
         let conflicts = identity.conflicts();
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
@@ -591,9 +817,18 @@ mod tests {
 
     #[test]
     fn only_call_contexts_still_give_the_uid_and_say_the_db_is_missing() {
-        let identity = discover(&[exchange(4, "POST", "http://h/web/dataset/call_kw/res.users/read", READ, "")]);
+        let identity = discover(&[exchange(
+            4,
+            "POST",
+            "http://h/web/dataset/call_kw/res.users/read",
+            READ,
+            "",
+        )]);
         let uid = identity.best(Field::Uid).unwrap();
-        assert_eq!(uid.at.to_string(), "entry 4 request params.kwargs.context.uid");
+        assert_eq!(
+            uid.at.to_string(),
+            "entry 4 request params.kwargs.context.uid"
+        );
         assert!(identity.best(Field::Db).is_none());
         assert!(identity.notes()[0].contains("?debug=1"));
     }
@@ -602,23 +837,59 @@ mod tests {
     fn two_uids_are_a_conflict_not_a_guess() {
         let other = READ.replace("\"uid\":2", "\"uid\":6");
         let identity = discover(&[
-            exchange(0, "POST", "http://h/web/dataset/call_kw/res.users/read", READ, ""),
-            exchange(1, "POST", "http://h/web/dataset/call_kw/res.users/read", &other, ""),
+            exchange(
+                0,
+                "POST",
+                "http://h/web/dataset/call_kw/res.users/read",
+                READ,
+                "",
+            ),
+            exchange(
+                1,
+                "POST",
+                "http://h/web/dataset/call_kw/res.users/read",
+                &other,
+                "",
+            ),
         ]);
         let conflicts = identity.conflicts();
         let uid = conflicts.iter().find(|c| c.field == Field::Uid).unwrap();
-        assert_eq!(uid.values.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(), vec![json!(2), json!(6)]);
+        assert_eq!(
+            uid.values
+                .iter()
+                .map(|(v, _)| v.clone())
+                .collect::<Vec<_>>(),
+            vec![json!(2), json!(6)]
+        );
     }
 
     #[test]
     fn external_login_gives_uid_only_when_it_worked() {
         let identity = discover(&[
-            exchange(0, "POST", "http://h/jsonrpc", r#"{"params":{"service":"common","method":"login","args":["db1","admin","wrong"]}}"#, r#"{"jsonrpc":"2.0","id":1,"result":false}"#),
-            exchange(1, "POST", "http://h/jsonrpc", r#"{"params":{"service":"common","method":"login","args":["db1","admin","admin"]}}"#, r#"{"jsonrpc":"2.0","id":2,"result":2}"#),
+            exchange(
+                0,
+                "POST",
+                "http://h/jsonrpc",
+                r#"{"params":{"service":"common","method":"login","args":["db1","admin","wrong"]}}"#,
+                r#"{"jsonrpc":"2.0","id":1,"result":false}"#,
+            ),
+            exchange(
+                1,
+                "POST",
+                "http://h/jsonrpc",
+                r#"{"params":{"service":"common","method":"login","args":["db1","admin","admin"]}}"#,
+                r#"{"jsonrpc":"2.0","id":2,"result":2}"#,
+            ),
         ]);
         let uid = identity.best(Field::Uid).unwrap();
-        assert_eq!((uid.value.clone(), uid.at.to_string()), (json!(2), "entry 1 response result".to_string()));
-        assert_eq!(identity.best(Field::Login).unwrap().at.to_string(), "entry 1 request params.args[1]");
+        assert_eq!(
+            (uid.value.clone(), uid.at.to_string()),
+            (json!(2), "entry 1 response result".to_string())
+        );
+        assert_eq!(
+            identity.best(Field::Login).unwrap().at.to_string(),
+            "entry 1 request params.args[1]"
+        );
         assert_eq!(identity.best(Field::Db).unwrap().value, json!("db1"));
         assert_eq!(identity.secret_places(SecretKind::Password).len(), 2);
     }
@@ -628,14 +899,26 @@ mod tests {
         let page = r#"odoo.session_info = {"uid": 2, "db": "v14", "user_companies": {"current_company": [1, "YourCompany"], "allowed_companies": [[1, "YourCompany"]]}, "server_version": "14.0"};"#;
         let identity = discover(&[exchange(0, "GET", "http://h/web", "", page)]);
         assert_eq!(identity.best(Field::Company).unwrap().value, json!(1));
-        assert_eq!(identity.best(Field::CompanyName).unwrap().value, json!("YourCompany"));
-        assert_eq!(identity.best(Field::ServerVersion).unwrap().at.to_string(), "entry 0 response html odoo.session_info.server_version");
+        assert_eq!(
+            identity.best(Field::CompanyName).unwrap().value,
+            json!("YourCompany")
+        );
+        assert_eq!(
+            identity.best(Field::ServerVersion).unwrap().at.to_string(),
+            "entry 0 response html odoo.session_info.server_version"
+        );
     }
 
     #[test]
     fn versions_are_inferred_from_routes_when_never_stated() {
         let body = r#"{"params":{"args":[[2]],"model":"res.users","method":"web_read","kwargs":{"specification":{}}}}"#;
-        let identity = discover(&[exchange(0, "POST", "http://h/web/dataset/call_kw/res.users/web_read", body, "")]);
+        let identity = discover(&[exchange(
+            0,
+            "POST",
+            "http://h/web/dataset/call_kw/res.users/web_read",
+            body,
+            "",
+        )]);
         let version = identity.best(Field::ServerVersion).unwrap();
         assert_eq!(version.value, json!("17 or newer"));
         assert_eq!(version.trust, Trust::Inferred);
@@ -643,7 +926,10 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(origin("https://x.odoo.com:8443/web?x"), Some("https://x.odoo.com:8443".into()));
+        assert_eq!(
+            origin("https://x.odoo.com:8443/web?x"),
+            Some("https://x.odoo.com:8443".into())
+        );
         assert_eq!(origin("/jsonrpc"), None);
     }
 }

@@ -11,11 +11,19 @@ pub struct Column {
 
 impl Column {
     pub const fn left(title: &'static str, max_width: usize) -> Self {
-        Column { title, max_width, right: false }
+        Column {
+            title,
+            max_width,
+            right: false,
+        }
     }
 
     pub const fn right(title: &'static str) -> Self {
-        Column { title, max_width: 12, right: true }
+        Column {
+            title,
+            max_width: 12,
+            right: true,
+        }
     }
 }
 
@@ -33,7 +41,12 @@ pub fn truncate(text: &str, width: usize) -> String {
 pub fn write(out: &mut impl Write, columns: &[Column], rows: &[Vec<String>]) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| row.iter().zip(columns).map(|(cell, column)| truncate(cell, column.max_width)).collect())
+        .map(|row| {
+            row.iter()
+                .zip(columns)
+                .map(|(cell, column)| truncate(cell, column.max_width))
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = columns
         .iter()
@@ -77,9 +90,15 @@ mod tests {
     #[test]
     fn columns_align_and_long_cells_are_cut() {
         let columns = [Column::left("call", 8), Column::right("ms")];
-        let rows = vec![vec!["res.users.read".to_string(), "61".to_string()], vec!["x".to_string(), "1200".to_string()]];
+        let rows = vec![
+            vec!["res.users.read".to_string(), "61".to_string()],
+            vec!["x".to_string(), "1200".to_string()],
+        ];
         let mut out = Vec::new();
         write(&mut out, &columns, &rows).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "call        ms\nres.use…    61\nx         1200\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "call        ms\nres.use…    61\nx         1200\n"
+        );
     }
 }
