@@ -411,6 +411,34 @@ fn bad_input_is_refused_with_file_place_and_exit_2() {
 }
 
 #[test]
+fn files_with_a_byte_order_mark_or_keys_before_log_still_load() {
+    let dir = std::env::temp_dir().join(format!("odoo-har-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let har = std::fs::read("fixtures/odoo14-chrome.har").unwrap();
+    let bom = dir.join("bom.har");
+    std::fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), &har].concat()).unwrap();
+    let calls = json_of(&["inspect", bom.to_str().unwrap(), "--json"]);
+    assert_eq!(calls.as_array().unwrap().len(), 4);
+    // A HAR whose first key is not `log` goes through the whole-document path.
+    let text = String::from_utf8(har).unwrap();
+    let reordered = dir.join("reordered.har");
+    std::fs::write(
+        &reordered,
+        text.replacen("{\n  \"log\"", "{\"comment\": \"x\", \"log\"", 1),
+    )
+    .unwrap();
+    let me = json_of(&["whoami", reordered.to_str().unwrap(), "--json"]);
+    assert_eq!(me["db"], json!("v14"));
+    // Trailing bytes after the document are refused, not ignored.
+    let trailing = dir.join("trailing.har");
+    std::fs::write(&trailing, format!("{text}\n}}")).unwrap();
+    let run = odoo_har(&["inspect", trailing.to_str().unwrap()], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("trailing characters"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn demo_runs_the_pipeline_on_the_bundled_capture() {
     let run = odoo_har(&["demo"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -1,8 +1,9 @@
 //! HAR 1.2/1.3 import through the `har` crate's entry model.
 //!
-//! Two paths. The fast one deserialises entries straight from the bytes into
-//! `har::v1_3::Entries` (1.3 is a superset of 1.2), which is what large, complete exports from
-//! Chrome, Edge, Firefox and Playwright take. Real exports from other tools leave out fields the
+//! Two paths. The fast one streams the document and deserialises each entry into
+//! `har::v1_3::Entries` (1.3 is a superset of 1.2), converting it to an [`Exchange`] at once;
+//! that is what large, complete exports from Chrome, Edge, Firefox and Playwright take, in
+//! about the time of a bare JSON parse and without holding the file and its entries together. Real exports from other tools leave out fields the
 //! crate requires (`cache`, `timings` parts, `cookies`, `headersSize`, `creator.version`, …), so
 //! when the fast path fails we read the file as JSON, fill what is missing with the values the
 //! HAR spec gives for "unknown", and deserialise each entry on its own, so that an entry that is
@@ -13,6 +14,9 @@ use std::sync::Arc;
 use base64::Engine;
 use har::v1_3::{Content, Entries, PostData};
 use serde::Deserialize;
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Value, json};
 
 use super::{Body, Capture, Exchange, Format, NameValue, Request, Response, Source};
@@ -20,18 +24,6 @@ use super::{parse_cookie_header, parse_set_cookie};
 use crate::error::{Error, Place, Result, json_syntax, strip_serde_position};
 
 const SUPPORTED_VERSIONS: [&str; 2] = ["1.2", "1.3"];
-
-#[derive(Deserialize)]
-struct FastHar {
-    log: FastLog,
-}
-
-#[derive(Deserialize)]
-struct FastLog {
-    version: String,
-    creator: Option<Creator>,
-    entries: Vec<Entries>,
-}
 
 #[derive(Deserialize)]
 struct Creator {
@@ -59,13 +51,17 @@ pub(super) fn looks_like_har(head: &[u8]) -> bool {
     rest[start..].starts_with(b"\"log\"")
 }
 
-/// Parses a HAR document.
-pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>) -> Result<Capture> {
-    if let Ok(fast) = serde_json::from_slice::<FastHar>(&bytes) {
-        drop(bytes);
-        check_version(&file, &fast.log.version)?;
-        let creator = fast.log.creator.and_then(Creator::describe);
-        return convert(file, creator, fast.log.entries);
+/// Parses a HAR document held in memory (standard input, a payload that turned out to be a
+/// HAR). `fast` is false when the streaming path already failed on these bytes.
+pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, fast: bool) -> Result<Capture> {
+    if fast {
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let seed = HarSeed { file: file.clone() };
+        if let Ok(capture) = seed.deserialize(&mut deserializer)
+            && deserializer.end().is_ok()
+        {
+            return finish(capture);
+        }
     }
     let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
         json_syntax(&file, &err).hint(
@@ -74,6 +70,152 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>) -> Result<Capture> {
     })?;
     drop(bytes);
     from_value(file, value)
+}
+
+/// Streams a complete HAR from a reader, turning each entry into an [`Exchange`] as soon as
+/// it is parsed, so the file's bytes and the parsed entries never sit in memory together.
+/// `None` when the document needs the tolerant pass (or is not a HAR at all): the caller then
+/// reads it whole, and that pass reports what is wrong.
+pub(super) fn stream(file: Arc<str>, reader: impl std::io::Read) -> Option<Result<Capture>> {
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let capture = HarSeed { file }.deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(finish(capture))
+}
+
+fn finish(streamed: Streamed) -> Result<Capture> {
+    check_version(
+        &streamed.capture.file,
+        streamed.version.as_deref().unwrap_or(""),
+    )?;
+    Ok(streamed.capture)
+}
+
+/// A capture read in one pass, with the version it claimed.
+struct Streamed {
+    version: Option<String>,
+    capture: Capture,
+}
+
+/// The document root: only `log` matters.
+struct HarSeed {
+    file: Arc<str>,
+}
+
+impl<'de> DeserializeSeed<'de> for HarSeed {
+    type Value = Streamed;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Streamed, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HarSeed {
+    type Value = Streamed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Streamed, A::Error> {
+        let mut log = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "log" && log.is_none() {
+                log = Some(map.next_value_seed(LogSeed {
+                    file: self.file.clone(),
+                })?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        log.ok_or_else(|| A::Error::missing_field("log"))
+    }
+}
+
+/// `log`: its version, its creator, and the entries converted one by one.
+struct LogSeed {
+    file: Arc<str>,
+}
+
+impl<'de> DeserializeSeed<'de> for LogSeed {
+    type Value = Streamed;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Streamed, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LogSeed {
+    type Value = Streamed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR log object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Streamed, A::Error> {
+        let (mut version, mut creator, mut exchanges) = (None, None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "version" => version = Some(map.next_value::<String>()?),
+                "creator" => {
+                    creator = map
+                        .next_value::<Option<Creator>>()?
+                        .and_then(Creator::describe)
+                }
+                "entries" => {
+                    exchanges = Some(map.next_value_seed(EntriesSeed {
+                        file: self.file.clone(),
+                    })?)
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let exchanges = exchanges.ok_or_else(|| A::Error::missing_field("entries"))?;
+        Ok(Streamed {
+            version,
+            capture: Capture {
+                file: self.file,
+                format: Format::Har,
+                creator,
+                exchanges,
+            },
+        })
+    }
+}
+
+struct EntriesSeed {
+    file: Arc<str>,
+}
+
+impl<'de> DeserializeSeed<'de> for EntriesSeed {
+    type Value = Vec<Exchange>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Exchange>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntriesSeed {
+    type Value = Vec<Exchange>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of HAR entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Exchange>, A::Error> {
+        let mut exchanges = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(entry) = seq.next_element::<Entries>()? {
+            let source = Source {
+                file: self.file.clone(),
+                entry: exchanges.len(),
+            };
+            // A damaged body sends the file to the tolerant pass, which names the place.
+            exchanges.push(exchange(source, entry).map_err(|e| A::Error::custom(e.to_string()))?);
+        }
+        Ok(exchanges)
+    }
 }
 
 /// Reads a HAR that has already been parsed as JSON, filling what real exports leave out.

@@ -208,8 +208,33 @@ pub(crate) fn parse_set_cookie(value: &str) -> Option<NameValue> {
 
 /// Reads a capture file (`-` for standard input) and detects its format from the content.
 pub fn load(path: &str, options: &LoadOptions) -> Result<Capture> {
+    if path != "-"
+        && let Some(capture) = stream_har(path)
+    {
+        return capture;
+    }
     let bytes = read_input(path)?;
-    parse(path, bytes, options)
+    parse_bytes(path, bytes, options, path == "-")
+}
+
+/// Streams a file that starts like a HAR; `None` when it does not, or when it needs the
+/// tolerant pass that works on the whole document.
+fn stream_har(path: &str) -> Option<Result<Capture>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(Path::new(path)).ok()?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let head = reader.fill_buf().ok()?;
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = head[bom..].iter().position(|b| !b.is_ascii_whitespace())?;
+    if !har::looks_like_har(&head[bom + start..]) {
+        return None;
+    }
+    reader.consume(bom);
+    har::stream(Arc::from(path), reader)
 }
 
 fn read_input(path: &str) -> Result<Vec<u8>> {
@@ -227,7 +252,17 @@ fn read_input(path: &str) -> Result<Vec<u8>> {
 }
 
 /// Parses capture bytes that were read from `file`.
-pub fn parse(file: &str, mut bytes: Vec<u8>, options: &LoadOptions) -> Result<Capture> {
+pub fn parse(file: &str, bytes: Vec<u8>, options: &LoadOptions) -> Result<Capture> {
+    parse_bytes(file, bytes, options, true)
+}
+
+/// `fast_har` is false when streaming the same bytes as a HAR already failed.
+fn parse_bytes(
+    file: &str,
+    mut bytes: Vec<u8>,
+    options: &LoadOptions,
+    fast_har: bool,
+) -> Result<Capture> {
     let file: Arc<str> = Arc::from(file);
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         // Windows tools (Fiddler, PowerShell redirection) write a UTF-8 byte-order mark.
@@ -244,7 +279,7 @@ pub fn parse(file: &str, mut bytes: Vec<u8>, options: &LoadOptions) -> Result<Ca
     let head = &bytes[start..];
     if head.starts_with(b"{") || head.starts_with(b"[") {
         if har::looks_like_har(head) {
-            return har::parse(file, bytes);
+            return har::parse(file, bytes, fast_har);
         }
         return payload::parse(file, bytes, options);
     }

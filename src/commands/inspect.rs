@@ -358,7 +358,7 @@ mod tests {
             json!([[7], {"phone": "1", "name": "x"}]),
             json!({}),
         );
-        assert_eq!(summary(&write), "ids [7], vals {phone, name}");
+        assert_eq!(summary(&write), "ids [7], vals {name, phone}");
         let render = call(
             Kind::CallKw,
             "ir.ui.view",

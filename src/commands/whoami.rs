@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Loaded;
 use crate::cli::WhoamiArgs;
@@ -36,58 +39,101 @@ fn value(identity: &Identity, field: Field) -> Value {
 }
 
 /// The `--json` form: the values, then where each was found, conflicts and notes.
-pub fn to_json(identity: &Identity, with_file: bool) -> Value {
-    let mut sources = Map::new();
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub url: Value,
+    pub db: Value,
+    pub uid: Value,
+    pub login: Value,
+    pub name: Value,
+    pub context: Context,
+    pub company: Option<Company>,
+    pub server_version: Value,
+    /// Which secrets the capture holds; their values are never reported.
+    pub seen: BTreeMap<&'static str, bool>,
+    /// Field (or secret) → where it was found: `entry 9 response html odoo.__session_info__.uid`.
+    pub sources: BTreeMap<&'static str, String>,
+    pub conflicts: Vec<ConflictReport>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Context {
+    pub lang: Value,
+    pub tz: Value,
+    pub allowed_company_ids: Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Company {
+    pub id: Value,
+    pub name: Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictReport {
+    pub field: &'static str,
+    pub values: Vec<ConflictValue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictValue {
+    pub value: Value,
+    pub sources: Vec<String>,
+}
+
+pub fn to_json(identity: &Identity, with_file: bool) -> Report {
+    let mut sources = BTreeMap::new();
     for field in Field::ALL {
         if let Some(finding) = identity.best(field) {
-            sources.insert(field.key().into(), json!(finding.at.describe(with_file)));
+            sources.insert(field.key(), finding.at.describe(with_file));
         }
     }
-    let mut seen = Map::new();
+    let mut seen = BTreeMap::new();
     for kind in SecretKind::ALL {
         let places = identity.secret_places(kind);
-        seen.insert(kind.key().into(), json!(!places.is_empty()));
+        seen.insert(kind.key(), !places.is_empty());
         if let Some(first) = places.first() {
-            sources.insert(kind.key().into(), json!(first.describe(with_file)));
+            sources.insert(kind.key(), first.describe(with_file));
         }
     }
-    let company = match (
-        value(identity, Field::Company),
-        value(identity, Field::CompanyName),
-    ) {
-        (Value::Null, _) => Value::Null,
-        (id, name) => json!({"id": id, "name": name}),
-    };
-    let conflicts: Vec<Value> = identity
+    let company = identity.best(Field::Company).map(|id| Company {
+        id: id.value.clone(),
+        name: value(identity, Field::CompanyName),
+    });
+    let conflicts = identity
         .conflicts()
         .into_iter()
-        .map(|c| {
-            let values: Vec<Value> = c
+        .map(|c| ConflictReport {
+            field: c.field.key(),
+            values: c
                 .values
-                .iter()
-                .map(|(v, places)| json!({"value": v, "sources": places.iter().map(|p| p.describe(with_file)).collect::<Vec<_>>()}))
-                .collect();
-            json!({"field": c.field.key(), "values": values})
+                .into_iter()
+                .map(|(value, places)| ConflictValue {
+                    value,
+                    sources: places.iter().map(|p| p.describe(with_file)).collect(),
+                })
+                .collect(),
         })
         .collect();
-    json!({
-        "url": value(identity, Field::Url),
-        "db": value(identity, Field::Db),
-        "uid": value(identity, Field::Uid),
-        "login": value(identity, Field::Login),
-        "name": value(identity, Field::Name),
-        "context": {
-            "lang": value(identity, Field::Lang),
-            "tz": value(identity, Field::Tz),
-            "allowed_company_ids": value(identity, Field::AllowedCompanyIds),
+    Report {
+        url: value(identity, Field::Url),
+        db: value(identity, Field::Db),
+        uid: value(identity, Field::Uid),
+        login: value(identity, Field::Login),
+        name: value(identity, Field::Name),
+        context: Context {
+            lang: value(identity, Field::Lang),
+            tz: value(identity, Field::Tz),
+            allowed_company_ids: value(identity, Field::AllowedCompanyIds),
         },
-        "company": company,
-        "server_version": value(identity, Field::ServerVersion),
-        "seen": seen,
-        "sources": sources,
-        "conflicts": conflicts,
-        "notes": identity.notes(),
-    })
+        company,
+        server_version: value(identity, Field::ServerVersion),
+        seen,
+        sources,
+        conflicts,
+        notes: identity.notes(),
+    }
 }
 
 fn show(value: &Value) -> String {
