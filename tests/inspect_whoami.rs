@@ -118,6 +118,58 @@ fn whoami_per_version_and_export_style() {
 }
 
 #[test]
+fn every_version_in_every_export_style_gives_the_same_identity() {
+    let cases = [
+        ("odoo14-chrome.har", "v14", "14.0"),
+        ("odoo14-firefox.har", "v14", "14.0"),
+        ("demo-odoo16.har", "demo16", "16.0"),
+        ("odoo16-firefox.har", "odoo_lab", "16.0"),
+        ("odoo17-chrome-sanitized.har", "odoo17_lab", "17.0"),
+        ("odoo17-firefox.har", "odoo17_lab", "17.0"),
+        ("odoo18-chrome.har", "odoo18_lab", "18.0"),
+        ("odoo18-firefox.har", "odoo18_lab", "18.0"),
+        ("odoo19-chrome.har", "odoo19_lab", "19.0"),
+        ("odoo19-firefox.har", "odoo19_lab", "19.0"),
+        ("odoo19-minimal.har", "odoo19_lab", "19.0"),
+    ];
+    for (fixture, db, version) in cases {
+        let me = whoami(fixture);
+        assert_eq!(
+            (
+                me["uid"].clone(),
+                me["db"].clone(),
+                me["server_version"].clone()
+            ),
+            (json!(2), json!(db), json!(version)),
+            "{fixture}"
+        );
+        assert_eq!(me["company"]["id"], json!(1), "{fixture}");
+        assert_eq!(me["conflicts"], json!([]), "{fixture}");
+        let sanitized = fixture.contains("sanitized");
+        assert_eq!(me["seen"]["session_cookie"], json!(!sanitized), "{fixture}");
+        let calls = json_of(&["inspect", &format!("fixtures/{fixture}"), "--all", "--json"]);
+        assert!(
+            calls
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] == 200 || c["status"] == 303 || c["status"] == 404),
+            "{fixture}"
+        );
+    }
+    let firefox = json_of(&[
+        "inspect",
+        "fixtures/odoo18-firefox.har",
+        "--errors",
+        "--json",
+    ]);
+    assert_eq!(
+        firefox[0]["error"],
+        json!("odoo.exceptions.ValidationError")
+    );
+}
+
+#[test]
 fn whoami_on_a_snippet_finds_the_uid_and_says_how_to_get_the_database() {
     let me = whoami("curl-chrome.sh");
     assert_eq!(me["uid"], json!(2));

@@ -658,6 +658,28 @@ mod tests {
     }
 
     #[test]
+    fn bodies_that_are_not_utf8_are_kept_as_bytes() {
+        // /w== is 0xff 0xf0: an image or a compressed body, not text.
+        let har = MINIMAL.replace("eyJyZXN1bHQiOjF9", "//A=");
+        let capture = load(&har).unwrap();
+        let body = capture.exchanges[0]
+            .response
+            .as_ref()
+            .unwrap()
+            .body
+            .as_ref()
+            .unwrap();
+        assert_eq!(body.bytes, vec![0xff, 0xf0]);
+        assert_eq!(body.text(), None);
+        let call = crate::odoo::classify(&capture.exchanges[0]);
+        assert!(
+            matches!(call.answer, crate::odoo::rpc::Answer::Unexpected(_)),
+            "{:?}",
+            call.answer
+        );
+    }
+
+    #[test]
     fn damaged_base64_names_the_entry() {
         let har = MINIMAL.replace("eyJyZXN1bHQiOjF9", "%%%");
         let err = load(&har).unwrap_err();
