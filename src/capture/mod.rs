@@ -308,6 +308,42 @@ fn parse_bytes(
 
 const UNKNOWN_FORMAT_HINT: &str = "give a HAR file (DevTools Network tab: \"Save all as HAR\"), a \"Copy as cURL (bash)\" or \"Copy as fetch\" snippet, or a JSON-RPC payload from the Payload tab (with --url)";
 
+/// Exchanges built by hand for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn test_exchange(
+    entry: usize,
+    method: &str,
+    url: &str,
+    body: &str,
+    response: Option<(u16, &str)>,
+) -> Exchange {
+    let body_of = |text: &str| Body {
+        mime_type: None,
+        bytes: text.as_bytes().to_vec(),
+    };
+    Exchange {
+        source: Source {
+            file: "t.har".into(),
+            entry,
+        },
+        started: None,
+        duration_ms: None,
+        request: Request {
+            method: method.into(),
+            url: url.into(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            body: (!body.is_empty()).then(|| body_of(body)),
+        },
+        response: response.map(|(status, text)| Response {
+            status,
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            body: Some(body_of(text)),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -295,22 +295,8 @@ mod tests {
     use serde_json::json;
 
     fn call(kind: Kind, model: &str, method: &str, args: Value, kwargs: Value) -> OdooCall {
-        let mut call = crate::odoo::classify(&crate::capture::Exchange {
-            source: crate::capture::Source {
-                file: "t".into(),
-                entry: 0,
-            },
-            started: None,
-            duration_ms: None,
-            request: crate::capture::Request {
-                method: "GET".into(),
-                url: "/".into(),
-                headers: vec![],
-                cookies: vec![],
-                body: None,
-            },
-            response: None,
-        });
+        let mut call =
+            crate::odoo::classify(&crate::capture::test_exchange(0, "GET", "/", "", None));
         call.kind = kind;
         call.model = Some(model.into());
         call.method = Some(method.into());

@@ -531,40 +531,16 @@ fn answer(kind: Kind, exchange: &Exchange) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Body, NameValue, Request, Response, Source};
+    use crate::capture::NameValue;
     use serde_json::json;
 
     fn exchange(method: &str, url: &str, body: &str, response: Option<(u16, &str)>) -> Exchange {
-        Exchange {
-            source: Source {
-                file: "t".into(),
-                entry: 0,
-            },
-            started: None,
-            duration_ms: None,
-            request: Request {
-                method: method.into(),
-                url: url.into(),
-                headers: vec![
-                    NameValue::new("Authorization", "bearer k"),
-                    NameValue::new("X-Odoo-Database", "db19"),
-                ],
-                cookies: vec![],
-                body: (!body.is_empty()).then(|| Body {
-                    mime_type: None,
-                    bytes: body.as_bytes().to_vec(),
-                }),
-            },
-            response: response.map(|(status, text)| Response {
-                status,
-                headers: vec![],
-                cookies: vec![],
-                body: Some(Body {
-                    mime_type: None,
-                    bytes: text.as_bytes().to_vec(),
-                }),
-            }),
-        }
+        let mut exchange = crate::capture::test_exchange(0, method, url, body, response);
+        exchange.request.headers = vec![
+            NameValue::new("Authorization", "bearer k"),
+            NameValue::new("X-Odoo-Database", "db19"),
+        ];
+        exchange
     }
 
     fn post(url: &str, body: &str) -> OdooCall {

@@ -732,40 +732,17 @@ impl VersionHints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Body, NameValue, Request, Response};
+    use crate::capture::NameValue;
     use crate::odoo::classify;
 
     fn exchange(entry: usize, method: &str, url: &str, body: &str, response: &str) -> Exchange {
-        Exchange {
-            source: Source {
-                file: "t.har".into(),
-                entry,
-            },
-            started: None,
-            duration_ms: None,
-            request: Request {
-                method: method.into(),
-                url: url.into(),
-                headers: vec![],
-                cookies: vec![
-                    NameValue::new("session_id", "s3cr3t"),
-                    NameValue::new("cids", "1-3"),
-                ],
-                body: (!body.is_empty()).then(|| Body {
-                    mime_type: None,
-                    bytes: body.as_bytes().to_vec(),
-                }),
-            },
-            response: Some(Response {
-                status: 200,
-                headers: vec![],
-                cookies: vec![],
-                body: Some(Body {
-                    mime_type: None,
-                    bytes: response.as_bytes().to_vec(),
-                }),
-            }),
-        }
+        let mut exchange =
+            crate::capture::test_exchange(entry, method, url, body, Some((200, response)));
+        exchange.request.cookies = vec![
+            NameValue::new("session_id", "s3cr3t"),
+            NameValue::new("cids", "1-3"),
+        ];
+        exchange
     }
 
     fn discover(exchanges: &[Exchange]) -> Identity {
