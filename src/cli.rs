@@ -18,9 +18,32 @@ pub enum Command {
     /// Show uid, database, login, context and versions, with where each was found
     #[command(after_help = WHOAMI_EXAMPLES)]
     Whoami(WhoamiArgs),
+    /// Write a suite of templates from captures: one step per Odoo call, with baselines
+    #[command(after_help = EXTRACT_EXAMPLES)]
+    Extract(ExtractArgs),
+    /// Print the concrete requests a suite (or one template) sends
+    #[command(after_help = RENDER_EXAMPLES)]
+    Render(RenderArgs),
+    /// Write a capture with its secrets removed
+    #[command(after_help = REDACT_EXAMPLES)]
+    Redact(RedactArgs),
     /// Show what the tool does on a bundled Odoo capture, with no server needed
     Demo(DemoArgs),
 }
+
+const EXTRACT_EXAMPLES: &str = "Examples:
+  odoo-har extract preferences.har -o suite/
+  odoo-har extract session.har -o partners/ --model 'res.partner' --dedupe
+  odoo-har extract session.har -o writes/ --only-writes --force";
+
+const RENDER_EXAMPLES: &str = "Examples:
+  odoo-har render suite/
+  odoo-har render suite/ --step 005 --var db=staging --json
+  ODOO_PASSWORD=… odoo-har render suite/ --reveal-secrets";
+
+const REDACT_EXAMPLES: &str = "Examples:
+  odoo-har redact capture.har -o capture.redacted.har
+  odoo-har redact request.sh -o request.har      # a cURL snippet becomes a redacted HAR";
 
 const INSPECT_EXAMPLES: &str = "Examples:
   odoo-har inspect preferences.har
@@ -78,6 +101,90 @@ pub struct WhoamiArgs {
     /// Print a JSON object instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub input: CaptureArgs,
+
+    /// The suite folder to write
+    #[arg(short, long, value_name = "DIR")]
+    pub output: std::path::PathBuf,
+
+    /// Overwrite the suite in a folder that is not empty (files it did not write are kept)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Only calls on models matching this glob
+    #[arg(long, value_name = "GLOB")]
+    pub model: Option<String>,
+
+    /// Only calls of methods matching this glob
+    #[arg(long, value_name = "GLOB")]
+    pub method: Option<String>,
+
+    /// Leave out calls that only read
+    #[arg(long)]
+    pub skip_reads: bool,
+
+    /// Keep only model calls that write (create, write, unlink, buttons, …)
+    #[arg(long)]
+    pub only_writes: bool,
+
+    /// Keep one call per model, method and argument shape
+    #[arg(long)]
+    pub dedupe: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A suite folder, or one template file
+    #[arg(value_name = "SUITE_OR_TEMPLATE")]
+    pub target: std::path::PathBuf,
+
+    /// Set a variable (`--var db=staging`, `--var 'allowed_company_ids=[1,3]'`); not for secrets
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Variables from a TOML or JSON file
+    #[arg(long, value_name = "FILE")]
+    pub vars_file: Option<std::path::PathBuf>,
+
+    /// Only this step (its name, or its number such as 005)
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+
+    /// Print secrets (taken from ODOO_PASSWORD, ODOO_API_KEY, …) instead of ***
+    #[arg(long)]
+    pub reveal_secrets: bool,
+
+    /// One JSON object per line: {"step", "route", "body"}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Use envelope templates from this folder instead of the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The capture to redact (HAR, cURL, fetch or payload; `-` for standard input)
+    #[arg(value_name = "CAPTURE")]
+    pub capture: String,
+
+    /// Where a raw payload was sent
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The HAR file to write (`-` for standard output)
+    #[arg(short, long, value_name = "OUT")]
+    pub output: String,
+
+    /// Overwrite OUT if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,4 +9,6 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod odoo;
+pub mod path;
 pub mod report;
+pub mod template;

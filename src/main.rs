@@ -10,6 +10,9 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Inspect(args) => commands::inspect::run(args, &mut out),
         Command::Whoami(args) => commands::whoami::run(args, &mut out),
+        Command::Extract(args) => commands::extract::run(args, &mut out),
+        Command::Render(args) => commands::render::run(args, &mut out),
+        Command::Redact(args) => commands::redact::run(args, &mut out),
         Command::Demo(args) => commands::demo::run(args, &mut out),
     };
     match outcome {

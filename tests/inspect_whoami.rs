@@ -1,46 +1,11 @@
 //! `inspect` and `whoami` run as a user runs them: the binary, real files, exit codes.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use common::{SECRETS, odoo_har};
 use serde_json::{Value, json};
-
-/// The fake secrets fixtures/generate.py writes into the fixtures.
-const SECRETS: [&str; 4] = [
-    "fixture-password-7Qx",
-    "4b1d0c0ffee0ddba11cafe0123456789abcdef01",
-    "5e55101d0000000000000000000000000000f1x7",
-    "c5rf70k3nF1xtur3000000000000000000000000o1827412976",
-];
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn odoo_har(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_odoo-har"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or_default())
-        .expect("stdin accepts input");
-    drop(input);
-    let output = child.wait_with_output().expect("the binary ends");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 fn json_of(args: &[&str]) -> Value {
     let run = odoo_har(args, None);

@@ -206,6 +206,57 @@ pub(crate) fn parse_set_cookie(value: &str) -> Option<NameValue> {
     (!name.is_empty()).then(|| NameValue::new(name, value.trim()))
 }
 
+/// A HAR 1.2 document of exchanges, for captures that were not HAR to begin with
+/// (`redact` of a snippet) and for what a replay sent and got.
+pub fn to_har(exchanges: &[Exchange], creator: &str) -> serde_json::Value {
+    use serde_json::json;
+    let pairs = |list: &[NameValue]| {
+        list.iter()
+            .map(|p| json!({"name": p.name, "value": p.value}))
+            .collect::<Vec<_>>()
+    };
+    let body_text = |body: &Body| match body.text() {
+        Some(text) => json!({"text": text}),
+        None => {
+            use base64::Engine;
+            json!({"text": base64::engine::general_purpose::STANDARD.encode(&body.bytes), "encoding": "base64"})
+        }
+    };
+    let entries: Vec<serde_json::Value> = exchanges
+        .iter()
+        .map(|e| {
+            let mut request = json!({
+                "method": e.request.method, "url": e.request.url, "httpVersion": "HTTP/1.1",
+                "cookies": pairs(&e.request.cookies), "headers": pairs(&e.request.headers),
+                "queryString": [], "headersSize": -1, "bodySize": e.request.body.as_ref().map_or(0, |b| b.bytes.len()),
+            });
+            if let Some(body) = &e.request.body {
+                let mut post = body_text(body);
+                post["mimeType"] = json!(body.mime_type.clone().unwrap_or_default());
+                request["postData"] = post;
+            }
+            let response = match &e.response {
+                Some(r) => {
+                    let mut content = r.body.as_ref().map(body_text).unwrap_or_else(|| json!({}));
+                    content["size"] = json!(r.body.as_ref().map_or(0, |b| b.bytes.len()));
+                    content["mimeType"] = json!(r.body.as_ref().and_then(|b| b.mime_type.clone()).unwrap_or_default());
+                    json!({"status": r.status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": pairs(&r.cookies), "headers": pairs(&r.headers),
+                           "content": content, "redirectURL": "", "headersSize": -1, "bodySize": -1})
+                }
+                // HAR has no "no response": status 0 is what browsers write for it.
+                None => json!({"status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [], "content": {"size": 0, "mimeType": ""},
+                               "redirectURL": "", "headersSize": -1, "bodySize": -1}),
+            };
+            json!({
+                "startedDateTime": e.started.clone().unwrap_or_default(), "time": e.duration_ms.unwrap_or(-1.0),
+                "request": request, "response": response, "cache": {},
+                "timings": {"send": -1, "wait": e.duration_ms.unwrap_or(-1.0), "receive": -1},
+            })
+        })
+        .collect();
+    json!({"log": {"version": "1.2", "creator": {"name": creator, "version": env!("CARGO_PKG_VERSION")}, "entries": entries}})
+}
+
 /// Reads a capture file (`-` for standard input) and detects its format from the content.
 pub fn load(path: &str, options: &LoadOptions) -> Result<Capture> {
     if path != "-"

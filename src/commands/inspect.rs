@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Loaded;
 use crate::cli::InspectArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::odoo::rpc::Answer;
 use crate::odoo::{Kind, OdooCall};
 use crate::report::table::{self, Column};
@@ -44,8 +44,8 @@ pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<i32> {
 
 /// Prints the calls of captures already loaded, filtered as `args` says.
 pub fn write_loaded(out: &mut impl Write, args: &InspectArgs, loaded: &Loaded) -> Result<()> {
-    let model = glob(args.model.as_deref(), "--model")?;
-    let method = glob(args.method.as_deref(), "--method")?;
+    let model = super::glob(args.model.as_deref(), "--model")?;
+    let method = super::glob(args.method.as_deref(), "--method")?;
     let rows: Vec<Row> = loaded
         .exchanges
         .iter()
@@ -65,15 +65,6 @@ pub fn write_loaded(out: &mut impl Write, args: &InspectArgs, loaded: &Loaded) -
         );
     }
     super::print(write_table(out, loaded, &rows))
-}
-
-fn glob(pattern: Option<&str>, flag: &str) -> Result<Option<Pattern>> {
-    pattern
-        .map(|p| {
-            Pattern::new(p)
-                .map_err(|err| Error::Usage(format!("{flag} {p}: not a glob pattern: {err}")))
-        })
-        .transpose()
 }
 
 fn matches(pattern: &Option<Pattern>, value: Option<&str>) -> bool {

@@ -1,7 +1,10 @@
 //! One module per subcommand: wiring between the library and the terminal, no logic of its own.
 
 pub mod demo;
+pub mod extract;
 pub mod inspect;
+pub mod redact;
+pub mod render;
 pub mod whoami;
 
 use crate::capture::{self, Capture, Exchange, LoadOptions};
@@ -64,6 +67,16 @@ impl Loaded {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Compiles a `--model`/`--method` glob.
+pub fn glob(pattern: Option<&str>, flag: &str) -> Result<Option<glob::Pattern>> {
+    pattern
+        .map(|p| {
+            glob::Pattern::new(p)
+                .map_err(|err| Error::Usage(format!("{flag} {p}: not a glob pattern: {err}")))
+        })
+        .transpose()
 }
 
 /// Runs a command's output step, treating a closed pipe (`| head`) as a normal end.

@@ -110,7 +110,8 @@ pub enum SecretShape {
 }
 
 impl SecretShape {
-    fn of(secret: Option<Value>) -> Option<SecretShape> {
+    /// The shape of an external call's secret argument.
+    pub fn of(secret: Option<Value>) -> Option<SecretShape> {
         match secret? {
             Value::String(s) if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 Some(SecretShape::ApiKey)

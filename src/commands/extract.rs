@@ -1,0 +1,62 @@
+//! `odoo-har extract`: captures → a suite folder.
+
+use std::io::Write;
+
+use super::Loaded;
+use crate::cli::ExtractArgs;
+use crate::error::{Error, Result};
+use crate::odoo::session::Identity;
+use crate::template::extract::{self, Options};
+use crate::template::redact::Secrets;
+use crate::template::suite;
+
+pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
+    let options = Options {
+        model: super::glob(args.model.as_deref(), "--model")?,
+        method: super::glob(args.method.as_deref(), "--method")?,
+        skip_reads: args.skip_reads,
+        only_writes: args.only_writes,
+        dedupe: args.dedupe,
+    };
+    let loaded = Loaded::from_args(&args.input)?;
+    let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
+    let secrets = Secrets::collect(&loaded.exchanges);
+    let sources = loaded.captures.iter().map(|c| c.file.to_string()).collect();
+    let extracted = extract::extract(
+        &loaded.exchanges,
+        &loaded.calls,
+        &identity,
+        &secrets,
+        sources,
+        &options,
+    );
+    if extracted.manifest.steps.is_empty() {
+        return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")
+            .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
+    }
+    suite::write(&args.output, &extracted.files, args.force)?;
+    let links: usize = extracted.manifest.steps.iter().map(|s| s.uses.len()).sum();
+    super::print((|| {
+        writeln!(
+            out,
+            "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
+            args.output.display(),
+            extracted.manifest.steps.len(),
+            extracted.manifest.variables.len(),
+            extracted.manifest.secrets.len(),
+        )?;
+        for step in &extracted.manifest.steps {
+            let uses = if step.uses.is_empty() {
+                String::new()
+            } else {
+                format!("  uses {}", step.uses.join(", "))
+            };
+            writeln!(out, "  {}{uses}", step.name)?;
+        }
+        for skipped in &extracted.skipped {
+            writeln!(out, "  note: {skipped}")?;
+        }
+        Ok(())
+    })())?;
+    Ok(0)
+}

@@ -1,0 +1,1008 @@
+//! From recognised calls to a suite: one step per Odoo call, its request as a handlebars
+//! template with variables and captures, its response as the baseline.
+//!
+//! What a template holds is the call's `params` (the whole body for JSON-2): the JSON-RPC
+//! envelope and its `id` come from `templates/` at render time, so the id is renumbered per
+//! run rather than stored as data. Values are replaced by place, not by blind search:
+//!
+//! - variables: `db`, `login` and the base `url` wherever a string equals them; `uid`,
+//!   `lang`, `tz`, `allowed_company_ids`, `company_id` in contexts, under their own keys
+//!   (`user_id`, `company_id`, …), in domain leaves on those fields, and as record ids of
+//!   `res.users`/`res.company`; the external API's `db` and `uid` arguments;
+//! - secrets: the external API's password or API key argument, any `password`-like key;
+//!   written only as variables with no default;
+//! - dropped as session-bound: `bin_size`, `params` (URL-hash state) and `__last_update` in
+//!   contexts. Login calls (`/web/session/authenticate`, `common.login`) are not steps:
+//!   logging in is the replay's job.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use glob::Pattern;
+use serde_json::{Map, Value};
+
+use super::correlate::{self, Position, Producer};
+use super::redact::Secrets;
+use super::suite::{CaptureDef, FORMAT, Manifest, Step, SuiteFile};
+use crate::capture::Exchange;
+use crate::odoo::call::{Kind, OdooCall, SecretShape};
+use crate::odoo::session::{Field, Identity};
+use crate::odoo::{methods, xmlrpc};
+use crate::path::Path;
+
+/// Marks a placeholder inside a JSON value until the template text is written.
+const MARK: char = '\u{1}';
+
+/// Which calls become steps.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    pub model: Option<Pattern>,
+    pub method: Option<Pattern>,
+    /// Leave out calls that only read.
+    pub skip_reads: bool,
+    /// Keep only model calls that write.
+    pub only_writes: bool,
+    /// Keep one call per model, method and argument shape.
+    pub dedupe: bool,
+}
+
+/// A suite ready to be written.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    pub manifest: Manifest,
+    pub files: Vec<SuiteFile>,
+    /// Calls that were not made steps and why, and other things the user should know.
+    pub skipped: Vec<String>,
+}
+
+/// The values a capture's variables had.
+#[derive(Debug, Default, Clone)]
+struct Variables {
+    values: BTreeMap<String, Value>,
+}
+
+impl Variables {
+    fn from_identity(identity: &Identity) -> Self {
+        let mut values = BTreeMap::new();
+        let fields = [
+            (Field::Url, "url"),
+            (Field::Db, "db"),
+            (Field::Uid, "uid"),
+            (Field::Login, "login"),
+            (Field::Lang, "lang"),
+            (Field::Tz, "tz"),
+            (Field::AllowedCompanyIds, "allowed_company_ids"),
+            (Field::Company, "company_id"),
+        ];
+        for (field, name) in fields {
+            // An inferred value (a version range, web.base.url) is not what the calls used.
+            if let Some(finding) = identity
+                .best(field)
+                .filter(|f| f.trust < crate::odoo::session::Trust::Inferred)
+            {
+                values.insert(name.to_string(), finding.value.clone());
+            }
+        }
+        Variables { values }
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    fn equals(&self, name: &str, value: &Value) -> bool {
+        self.get(name) == Some(value)
+    }
+}
+
+fn placeholder(name: &str) -> Value {
+    Value::String(format!("{MARK}{name}{MARK}"))
+}
+
+/// The calls that can be steps: JSON calls a replay can send again.
+fn steppable(call: &OdooCall) -> Result<(), &'static str> {
+    match call.kind {
+        Kind::NotOdoo | Kind::WebPage => Err("not an RPC call"),
+        Kind::Authenticate | Kind::WebLogin => Err("logging in is the replay's job"),
+        Kind::JsonRpc | Kind::XmlRpc
+            if matches!(call.method.as_deref(), Some("login" | "authenticate"))
+                && call.service.as_deref() == Some("common") =>
+        {
+            Err("logging in is the replay's job")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True when replaying the call cannot change data.
+pub fn read_only(call: &OdooCall) -> bool {
+    match call.kind {
+        Kind::ActionLoad | Kind::SessionInfo | Kind::VersionInfo => true,
+        Kind::Session => matches!(
+            call.method.as_deref(),
+            Some("check" | "modules" | "get_lang_list" | "account" | "get_session_info")
+        ),
+        Kind::ActionRun | Kind::Action | Kind::OtherRpc => false,
+        _ => call.method.as_deref().is_some_and(methods::is_read_only),
+    }
+}
+
+/// The request a step templates, and the route and kind it is sent as. XML-RPC calls become
+/// their `/jsonrpc` twins: the suite is JSON throughout.
+fn request_document(exchange: &Exchange, call: &OdooCall) -> Option<(Value, String, Kind)> {
+    let body = exchange.request.body.as_ref()?;
+    match call.kind {
+        Kind::Json2 => {
+            let value: Value = serde_json::from_slice(&body.bytes).ok()?;
+            value
+                .is_object()
+                .then(|| (value, call.route.clone(), call.kind))
+        }
+        Kind::XmlRpc => match xmlrpc::parse(body.text()?).ok()? {
+            xmlrpc::Message::Call { method, params } => {
+                let service = call.service.clone()?;
+                Some((
+                    serde_json::json!({"service": service, "method": method, "args": params}),
+                    "/jsonrpc".into(),
+                    Kind::JsonRpc,
+                ))
+            }
+            _ => None,
+        },
+        _ => {
+            let mut envelope: Map<String, Value> = serde_json::from_slice(&body.bytes).ok()?;
+            let params = envelope.remove("params")?;
+            params
+                .is_object()
+                .then(|| (params, call.route.clone(), call.kind))
+        }
+    }
+}
+
+/// The response a step stores as its baseline: the JSON body, or for XML-RPC the JSON-RPC
+/// envelope its `/jsonrpc` twin would have answered.
+fn baseline_document(exchange: &Exchange, call: &OdooCall) -> Option<Value> {
+    let body = exchange.response.as_ref()?.body.as_ref()?;
+    if call.kind == Kind::XmlRpc {
+        return match xmlrpc::parse(body.text()?).ok()? {
+            xmlrpc::Message::Response(result) => {
+                Some(serde_json::json!({"jsonrpc": "2.0", "id": null, "result": result}))
+            }
+            xmlrpc::Message::Fault { code, message } => Some(
+                serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}),
+            ),
+            xmlrpc::Message::Call { .. } => None,
+        };
+    }
+    serde_json::from_slice(&body.bytes).ok()
+}
+
+/// Builds the suite.
+pub fn extract(
+    exchanges: &[Exchange],
+    calls: &[OdooCall],
+    identity: &Identity,
+    secrets: &Secrets,
+    sources: Vec<String>,
+    options: &Options,
+) -> Extracted {
+    let variables = Variables::from_identity(identity);
+    let mut skipped = Vec::new();
+    let mut seen_shapes = BTreeSet::new();
+    let mut steps: Vec<Draft> = Vec::new();
+    for (exchange, call) in exchanges.iter().zip(calls) {
+        if let Err(why) = steppable(call) {
+            if call.kind != Kind::NotOdoo && call.kind != Kind::WebPage {
+                skipped.push(format!(
+                    "{}: {} is not a step ({why})",
+                    exchange.source,
+                    call.name()
+                ));
+            }
+            continue;
+        }
+        let matches = |pattern: &Option<Pattern>, value: Option<&str>| {
+            pattern
+                .as_ref()
+                .is_none_or(|p| value.is_some_and(|v| p.matches(v)))
+        };
+        if !matches(&options.model, call.model.as_deref())
+            || !matches(&options.method, call.method.as_deref())
+        {
+            continue;
+        }
+        let read_only = read_only(call);
+        if (options.skip_reads || options.only_writes) && read_only
+            || options.only_writes && call.model.is_none()
+        {
+            continue;
+        }
+        let Some((document, route, kind)) = request_document(exchange, call) else {
+            skipped.push(format!(
+                "{}: {} is not a step (the request body cannot be read as JSON)",
+                exchange.source,
+                call.name()
+            ));
+            continue;
+        };
+        if options.dedupe
+            && !seen_shapes.insert((
+                call.kind.as_str(),
+                call.model.clone(),
+                call.method.clone(),
+                shape(&document),
+            ))
+        {
+            continue;
+        }
+        steps.push(Draft {
+            number: steps.len() + 1,
+            kind,
+            route,
+            call,
+            exchange,
+            document,
+            read_only,
+            uses: BTreeSet::new(),
+            captures: BTreeMap::new(),
+            secrets: BTreeSet::new(),
+        });
+    }
+
+    for step in &mut steps {
+        apply_variables(step, &variables);
+    }
+    link_steps(&mut steps);
+
+    let mut files = Vec::new();
+    let mut manifest_steps = Vec::new();
+    let mut secret_names = BTreeSet::new();
+    for step in &steps {
+        let stem = format!("steps/{}", step.name());
+        let params = format!("{stem}.params.hbs");
+        files.push(SuiteFile {
+            path: params.clone(),
+            contents: secrets.scrub_text(&template_text(&step.document)),
+        });
+        let baseline = baseline_document(step.exchange, step.call).map(|mut value| {
+            secrets.scrub_json(&mut value);
+            let path = format!("{stem}.response.json");
+            files.push(SuiteFile {
+                path: path.clone(),
+                contents: pretty(&value),
+            });
+            path
+        });
+        secret_names.extend(step.secrets.iter().cloned());
+        manifest_steps.push(Step {
+            name: step.name(),
+            kind: step.kind.as_str().to_string(),
+            route: step.route.clone(),
+            service: step.call.service.clone(),
+            model: step.call.model.clone(),
+            method: step.call.method.clone(),
+            read_only: step.read_only,
+            params,
+            baseline,
+            status: step.call.status,
+            captured_at: Some(step.exchange.source.to_string()),
+            uses: step.uses.iter().cloned().collect(),
+            captures: step.captures.values().cloned().collect(),
+            ignore: Vec::new(),
+        });
+    }
+    let mut variable_values = variables.values.clone();
+    for (name, value) in variable_values.iter_mut() {
+        let before = value.clone();
+        secrets.scrub_json(value);
+        if *value != before {
+            skipped.push(format!("the variable `{name}` has the same value as a secret in the capture, so it is written as REDACTED: give it at run time (ODOO_{})", name.to_ascii_uppercase()));
+        }
+    }
+    let manifest = Manifest {
+        format: FORMAT,
+        extracted_from: sources,
+        variables: variable_values,
+        secrets: secret_names.into_iter().collect(),
+        ignore: Vec::new(),
+        steps: manifest_steps,
+    };
+    let manifest_text = super::suite::manifest_text(&manifest).unwrap_or_default();
+    files.insert(
+        0,
+        SuiteFile {
+            path: super::suite::MANIFEST.into(),
+            contents: secrets.scrub_text(&manifest_text),
+        },
+    );
+    Extracted {
+        manifest,
+        files,
+        skipped,
+    }
+}
+
+struct Draft<'a> {
+    number: usize,
+    kind: Kind,
+    route: String,
+    call: &'a OdooCall,
+    exchange: &'a Exchange,
+    document: Value,
+    read_only: bool,
+    uses: BTreeSet<String>,
+    captures: BTreeMap<String, CaptureDef>,
+    secrets: BTreeSet<String>,
+}
+
+impl Draft<'_> {
+    /// `005-res.partner.web_search_read`, `002-web.action.load`, `003-common.version`.
+    fn name(&self) -> String {
+        let what = match (&self.call.model, &self.call.method, &self.call.service) {
+            (Some(model), Some(method), _) => format!("{model}.{method}"),
+            (None, Some(method), Some(service)) => format!("{service}.{method}"),
+            _ => self.route.trim_matches('/').replace('/', "."),
+        };
+        let safe: String = what
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{:03}-{}", self.number, safe.trim_start_matches('.'))
+    }
+}
+
+fn apply_variables(step: &mut Draft, variables: &Variables) {
+    let mut secrets = BTreeSet::new();
+    if step.kind == Kind::JsonRpc {
+        external_credentials(&mut step.document, variables, &mut secrets);
+    }
+    for context in contexts(&mut step.document, step.kind) {
+        scrub_context(context, variables);
+    }
+    replace_keyed(&mut step.document, variables, &mut secrets);
+    let own = match step.call.model.as_deref() {
+        Some("res.users") => Some("uid"),
+        Some("res.company") => Some("company_id"),
+        _ => None,
+    };
+    if let (Some(name), Some(ids)) = (own, record_ids(&mut step.document, step.kind)) {
+        for_each_id(ids, &mut |id| {
+            if variables.equals(name, id) {
+                *id = placeholder(name);
+            }
+        });
+    }
+    step.secrets = secrets;
+}
+
+/// `execute(_kw)(db, uid, secret, …)` and the `db` service's master password: the
+/// credentials of an external call are variables, the secret one with no default.
+fn external_credentials(
+    document: &mut Value,
+    variables: &Variables,
+    secrets: &mut BTreeSet<String>,
+) {
+    let service = document
+        .get("service")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let method = document
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let Some(args) = document.get_mut("args").and_then(Value::as_array_mut) else {
+        return;
+    };
+    match (service.as_str(), method.as_str()) {
+        ("object", "execute" | "execute_kw") => {
+            for (index, name) in [(0, "db"), (1, "uid")] {
+                if let Some(value) = args.get_mut(index).filter(|v| variables.equals(name, v)) {
+                    *value = placeholder(name);
+                }
+            }
+            if let Some(secret) = args.get_mut(2) {
+                let name = match SecretShape::of(Some(secret.clone())) {
+                    Some(SecretShape::ApiKey) => "api_key",
+                    _ => "password",
+                };
+                *secret = placeholder(name);
+                secrets.insert(name.to_string());
+            }
+        }
+        ("db", method) if super::redact::db_method_takes_master_password(method) => {
+            if let Some(secret) = args.first_mut() {
+                *secret = placeholder("master_password");
+                secrets.insert("master_password".into());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn contexts(document: &mut Value, kind: Kind) -> Vec<&mut Map<String, Value>> {
+    let mut found = Vec::new();
+    let Value::Object(map) = document else {
+        return found;
+    };
+    if kind == Kind::JsonRpc {
+        if let Some(Value::Array(args)) = map.get_mut("args")
+            && let Some(Value::Object(kwargs)) = args.get_mut(6)
+            && let Some(Value::Object(context)) = kwargs.get_mut("context")
+        {
+            found.push(context);
+        }
+        return found;
+    }
+    for (key, value) in map.iter_mut() {
+        match (key.as_str(), value) {
+            ("context" | "additional_context", Value::Object(context)) => found.push(context),
+            ("kwargs", Value::Object(kwargs)) => {
+                if let Some(Value::Object(context)) = kwargs.get_mut("context") {
+                    found.push(context);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Session-bound context keys go; the user's own values become variables.
+fn scrub_context(context: &mut Map<String, Value>, variables: &Variables) {
+    for key in ["bin_size", "params", "__last_update"] {
+        context.remove(key);
+    }
+    for (key, name) in [
+        ("uid", "uid"),
+        ("lang", "lang"),
+        ("tz", "tz"),
+        ("allowed_company_ids", "allowed_company_ids"),
+    ] {
+        if let Some(value) = context.get_mut(key)
+            && variables.equals(name, value)
+        {
+            *value = placeholder(name);
+        }
+    }
+}
+
+/// Variables and secrets by key and by exact string, everywhere in the document.
+fn replace_keyed(value: &mut Value, variables: &Variables, secrets: &mut BTreeSet<String>) {
+    match value {
+        Value::String(text) => {
+            if text.starts_with(MARK) {
+                return;
+            }
+            for name in ["db", "login", "url"] {
+                if variables.get(name).and_then(Value::as_str) == Some(text.as_str()) {
+                    *value = placeholder(name);
+                    return;
+                }
+            }
+            if let Some(url) = variables.get("url").and_then(Value::as_str)
+                && let Some(rest) = text.strip_prefix(url).filter(|r| r.starts_with('/'))
+            {
+                *text = format!("{MARK}url{MARK}{rest}");
+            }
+        }
+        Value::Array(items) => {
+            if let [Value::String(field), Value::String(operator), target] = items.as_mut_slice()
+                && correlate::is_operator(operator)
+                && let Some(name) = variable_for_field(field)
+                && variables.equals(name, target)
+            {
+                *target = placeholder(name);
+                return;
+            }
+            items
+                .iter_mut()
+                .for_each(|item| replace_keyed(item, variables, secrets));
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if super::redact::is_secret_field(key) && (item.is_string() || item.is_number()) {
+                    let name = if key.eq_ignore_ascii_case("api_key")
+                        || key.eq_ignore_ascii_case("apikey")
+                    {
+                        "api_key".to_string()
+                    } else {
+                        key.to_ascii_lowercase()
+                    };
+                    *item = placeholder(&name);
+                    secrets.insert(name);
+                    continue;
+                }
+                if let Some(name) = variable_for_field(key)
+                    && variables.equals(name, item)
+                {
+                    *item = placeholder(name);
+                    continue;
+                }
+                replace_keyed(item, variables, secrets);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The variable a field holds when it holds the user's own value.
+fn variable_for_field(field: &str) -> Option<&'static str> {
+    match field {
+        "uid" | "user_id" | "create_uid" | "write_uid" => Some("uid"),
+        "company_id" => Some("company_id"),
+        "allowed_company_ids" | "company_ids" => Some("allowed_company_ids"),
+        "lang" => Some("lang"),
+        "tz" => Some("tz"),
+        _ => None,
+    }
+}
+
+/// The slot holding a call's record ids: `args[0]` (web), the model args' first element
+/// (`execute_kw`), `ids` (JSON-2).
+fn record_ids(document: &mut Value, kind: Kind) -> Option<&mut Value> {
+    match kind {
+        Kind::Json2 => document.get_mut("ids"),
+        Kind::JsonRpc => {
+            let args = document.get_mut("args")?.as_array_mut()?;
+            args.get_mut(5)?.as_array_mut()?.get_mut(0)
+        }
+        Kind::CallKw | Kind::CallButton | Kind::Dataset => {
+            document.get_mut("args")?.as_array_mut()?.get_mut(0)
+        }
+        _ => None,
+    }
+    .filter(|ids| {
+        ids.is_i64()
+            || ids
+                .as_array()
+                .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_i64))
+    })
+}
+
+fn for_each_id(ids: &mut Value, f: &mut dyn FnMut(&mut Value)) {
+    match ids {
+        Value::Array(items) => items.iter_mut().for_each(f),
+        id => f(id),
+    }
+}
+
+/// Links ids in each step's request to earlier steps' responses (see `correlate`).
+fn link_steps(steps: &mut [Draft]) {
+    let mut producers: Vec<Producer> = Vec::new();
+    for index in 0..steps.len() {
+        let (earlier, rest) = steps.split_at_mut(index);
+        let step = &mut rest[0];
+        let model = step.call.model.clone();
+        let mut links: Vec<(String, usize, Path, String)> = Vec::new();
+        let mut link = |value: &mut Value, position: &Position| {
+            let Some(id) = value.as_i64() else { return };
+            if let Some(producer) = correlate::find(id, position, &producers) {
+                let name = format!("s{:03}_{}", producer.step, producer.path.slug());
+                *value = placeholder(&name);
+                links.push((
+                    name,
+                    producer.step,
+                    producer.path.clone(),
+                    producer.evidence.describe(),
+                ));
+            }
+        };
+        if let Some(ids) = record_ids(&mut step.document, step.kind) {
+            correlate::visit_record_ids(ids, model.as_deref(), &mut link);
+        }
+        let arguments = match step.kind {
+            Kind::JsonRpc => step
+                .document
+                .get_mut("args")
+                .and_then(|a| a.as_array_mut())
+                .map(|args| args.iter_mut().skip(5).collect::<Vec<_>>()),
+            _ => Some(vec![&mut step.document]),
+        };
+        for part in arguments.unwrap_or_default() {
+            correlate::visit_ids(part, model.as_deref(), &mut link);
+        }
+        for (name, producer_step, path, because) in links {
+            step.uses.insert(name.clone());
+            let producer = &mut earlier[producer_step - 1];
+            producer.captures.entry(name.clone()).or_insert(CaptureDef {
+                name,
+                path: path.to_string(),
+                because: Some(because),
+            });
+        }
+        if let Some(baseline) = baseline_document(step.exchange, step.call) {
+            let (result, at) = match step.kind {
+                Kind::Json2 => (Some(&baseline), Path::root()),
+                _ => (baseline.get("result"), Path::root().key("result")),
+            };
+            if let Some(result) = result {
+                let created = step.call.method.as_deref() == Some("web_save")
+                    && step
+                        .call
+                        .args
+                        .first()
+                        .is_some_and(|a| a.as_array().is_some_and(Vec::is_empty));
+                producers.extend(correlate::producers(
+                    step.number,
+                    model.as_deref(),
+                    step.call.method.as_deref(),
+                    created,
+                    result,
+                    &at,
+                ));
+            }
+        }
+    }
+}
+
+/// The structure of a value with its leaves reduced to their types, for `--dedupe`.
+fn shape(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Number(_) => "number".into(),
+        Value::String(_) => "string".into(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(shape).collect::<Vec<_>>().join(",")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}:{}", shape(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The template text of a document: pretty JSON where placeholders become `{{json NAME}}`
+/// (a whole value) or `{{str NAME}}` (inside a string), and captured text that looks like a
+/// mustache is escaped so handlebars leaves it alone.
+pub fn template_text(document: &Value) -> String {
+    // `{{` only occurs inside strings in pretty JSON; `{\u007b` is the same string to JSON.
+    let text = pretty(document).replace("{{", "{\\u007b");
+    let marker = "\\u0001";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(marker) {
+        let after = &rest[start + marker.len()..];
+        let Some(end) = after.find(marker) else { break };
+        let name = &after[..end];
+        let whole = rest[..start].ends_with('"') && after[end + marker.len()..].starts_with('"');
+        if whole {
+            out.push_str(&rest[..start - 1]);
+            out.push_str(&format!("{{{{json {name}}}}}"));
+            rest = &after[end + marker.len() + 1..];
+        } else {
+            out.push_str(&rest[..start]);
+            out.push_str(&format!("{{{{str {name}}}}}"));
+            rest = &after[end + marker.len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::test_exchange;
+    use crate::odoo::classify;
+    use serde_json::json;
+
+    fn call_kw(
+        entry: usize,
+        model: &str,
+        method: &str,
+        args: Value,
+        kwargs: Value,
+        result: Value,
+    ) -> Exchange {
+        let body = json!({"id": entry, "jsonrpc": "2.0", "method": "call", "params": {"model": model, "method": method, "args": args, "kwargs": kwargs}});
+        let response = json!({"jsonrpc": "2.0", "id": entry, "result": result});
+        test_exchange(
+            entry,
+            "POST",
+            &format!("http://h/web/dataset/call_kw/{model}/{method}"),
+            &body.to_string(),
+            Some((200, &response.to_string())),
+        )
+    }
+
+    fn suite(exchanges: &[Exchange]) -> Extracted {
+        let calls: Vec<OdooCall> = exchanges.iter().map(classify).collect();
+        let identity = Identity::discover(exchanges, &calls);
+        extract(
+            exchanges,
+            &calls,
+            &identity,
+            &Secrets::collect(exchanges),
+            vec!["t.har".into()],
+            &Options::default(),
+        )
+    }
+
+    fn template<'a>(extracted: &'a Extracted, step: &str) -> &'a str {
+        &extracted
+            .files
+            .iter()
+            .find(|f| f.path.contains(step) && f.path.ends_with(".params.hbs"))
+            .unwrap()
+            .contents
+    }
+
+    #[test]
+    fn hard_correlation_cases() {
+        let context = json!({"context": {"uid": 2, "lang": "en_US", "allowed_company_ids": [1], "bin_size": true, "params": {"action": 5}}});
+        let exchanges = vec![
+            call_kw(
+                0,
+                "res.partner",
+                "search",
+                json!([[["is_company", "=", true]]]),
+                json!({"limit": 80, "context": context["context"]}),
+                json!([2, 9, 15]),
+            ),
+            call_kw(
+                1,
+                "res.partner",
+                "create",
+                json!([{"name": "A"}]),
+                context.clone(),
+                json!(51),
+            ),
+            call_kw(
+                2,
+                "res.partner",
+                "unlink",
+                json!([[51]]),
+                context.clone(),
+                json!(true),
+            ),
+            // The same id created again (a restored database): later uses link to this step.
+            call_kw(
+                3,
+                "res.partner",
+                "create",
+                json!([{"name": "B"}]),
+                context.clone(),
+                json!(51),
+            ),
+            call_kw(
+                4,
+                "res.partner",
+                "read",
+                json!([[51, 15], ["name"]]),
+                context.clone(),
+                json!([{"id": 51, "name": "B", "country_id": [21, "Belgium"]}, {"id": 15, "name": "Azure", "country_id": false}]),
+            ),
+            call_kw(
+                5,
+                "res.partner",
+                "search_read",
+                json!([[
+                    ["id", "in", [51]],
+                    ["country_id", "=", 21],
+                    ["user_id", "=", 2]
+                ]]),
+                json!({"limit": 80, "offset": 2}),
+                json!([]),
+            ),
+            call_kw(
+                6,
+                "res.partner.category",
+                "write",
+                json!([[2], {"partner_ids": [[6, 0, [51, 9]], [4, 15]], "sequence": 2}]),
+                context.clone(),
+                json!(true),
+            ),
+        ];
+        let extracted = suite(&exchanges);
+        let names: Vec<&str> = extracted
+            .manifest
+            .steps
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names[3], "004-res.partner.create");
+
+        // args[0] ids: the unlink uses the first creation, the read the second one; 15 came from the search.
+        assert!(
+            template(&extracted, "003-").contains("{{json s002_result}}"),
+            "{}",
+            template(&extracted, "003-")
+        );
+        let read = template(&extracted, "005-");
+        assert!(
+            read.contains("{{json s004_result}}") && read.contains("{{json s001_result_2}}"),
+            "{read}"
+        );
+        // Session-bound context keys are gone; the user's values are variables.
+        assert!(
+            !read.contains("bin_size") && !read.contains("\"params\""),
+            "{read}"
+        );
+        assert!(
+            read.contains("\"uid\": {{json uid}}")
+                && read.contains("\"allowed_company_ids\": {{json allowed_company_ids}}"),
+            "{read}"
+        );
+
+        // Domains: `id in [51]` links; country_id 21 came from the read's many2one; user_id 2 is the uid.
+        let search = template(&extracted, "006-");
+        assert!(search.contains("{{json s004_result}}"), "{search}");
+        assert!(
+            search.contains("{{json s005_result_0_country_id_0}}"),
+            "{search}"
+        );
+        assert!(search.contains("{{json uid}}"), "{search}");
+        // limit 80 and offset 2 are not ids.
+        assert!(
+            search.contains("\"limit\": 80") && search.contains("\"offset\": 2"),
+            "{search}"
+        );
+
+        // many2many commands: [6, 0, ids] and [4, id]. The category id 2 is a coincidence with
+        // partner 2 from the search (another model); 9 is a partner id but stands under
+        // partner_ids, where only minted ids or partner_ids values link; sequence is no id.
+        let write = template(&extracted, "007-");
+        assert!(write.contains("{{json s004_result}}"), "{write}");
+        assert!(
+            !write.contains("s001_result_0"),
+            "category 2 must not link to partner 2: {write}"
+        );
+        assert!(
+            !write.contains("s001_result_1"),
+            "9 under partner_ids has no evidence: {write}"
+        );
+        assert!(write.contains("\"sequence\": 2"), "{write}");
+
+        // The manifest records what each capture is and why.
+        let create = &extracted.manifest.steps[3];
+        assert_eq!(
+            create.captures,
+            vec![CaptureDef {
+                name: "s004_result".into(),
+                path: "$.result".into(),
+                because: Some("an id this step created".into())
+            }]
+        );
+        assert_eq!(
+            extracted.manifest.steps[4].uses,
+            ["s001_result_2", "s004_result"]
+        );
+    }
+
+    #[test]
+    fn external_credentials_and_secrets_become_variables() {
+        let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "object", "method": "execute_kw",
+            "args": ["db1", 2, "4b1d0c0ffee0ddba11cafe0123456789abcdef01", "res.partner", "write", [[7], {"name": "x", "password": "n3wpassw0rd!"}], {}]}});
+        let exchange = test_exchange(
+            0,
+            "POST",
+            "http://h/jsonrpc",
+            &body.to_string(),
+            Some((200, r#"{"jsonrpc":"2.0","id":null,"result":true}"#)),
+        );
+        let extracted = suite(&[exchange]);
+        let text = template(&extracted, "001-");
+        assert!(
+            text.contains("{{json db}},\n    {{json uid}},\n    {{json api_key}}"),
+            "{text}"
+        );
+        assert!(text.contains("\"password\": {{json password}}"), "{text}");
+        assert_eq!(extracted.manifest.secrets, ["api_key", "password"]);
+        for file in &extracted.files {
+            assert!(
+                !file
+                    .contents
+                    .contains("4b1d0c0ffee0ddba11cafe0123456789abcdef01")
+                    && !file.contents.contains("n3wpassw0rd!"),
+                "{}",
+                file.path
+            );
+        }
+    }
+
+    #[test]
+    fn filters_and_dedupe() {
+        let exchanges = vec![
+            call_kw(
+                0,
+                "res.partner",
+                "read",
+                json!([[1], ["name"]]),
+                json!({}),
+                json!([]),
+            ),
+            call_kw(
+                1,
+                "res.partner",
+                "read",
+                json!([[2], ["name"]]),
+                json!({}),
+                json!([]),
+            ),
+            call_kw(
+                2,
+                "res.partner",
+                "write",
+                json!([[2], {"name": "x"}]),
+                json!({}),
+                json!(true),
+            ),
+            call_kw(
+                3,
+                "sale.order",
+                "read",
+                json!([[2], ["name"]]),
+                json!({}),
+                json!([]),
+            ),
+        ];
+        let calls: Vec<OdooCall> = exchanges.iter().map(classify).collect();
+        let identity = Identity::discover(&exchanges, &calls);
+        let run = |options: Options| -> Vec<String> {
+            extract(
+                &exchanges,
+                &calls,
+                &identity,
+                &Secrets::default(),
+                vec![],
+                &options,
+            )
+            .manifest
+            .steps
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+        };
+        assert_eq!(
+            run(Options {
+                dedupe: true,
+                ..Default::default()
+            }),
+            [
+                "001-res.partner.read",
+                "002-res.partner.write",
+                "003-sale.order.read"
+            ]
+        );
+        assert_eq!(
+            run(Options {
+                only_writes: true,
+                ..Default::default()
+            }),
+            ["001-res.partner.write"]
+        );
+        assert_eq!(
+            run(Options {
+                model: Some(Pattern::new("sale.*").unwrap()),
+                ..Default::default()
+            }),
+            ["001-sale.order.read"]
+        );
+        assert_eq!(
+            run(Options {
+                method: Some(Pattern::new("wr*").unwrap()),
+                skip_reads: true,
+                ..Default::default()
+            }),
+            ["001-res.partner.write"]
+        );
+    }
+}

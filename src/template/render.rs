@@ -1,0 +1,336 @@
+//! Filling a suite's templates: handlebars in strict mode, with the variables, the secrets
+//! and the captures a step uses, wrapped in the envelope its route expects.
+
+use std::path::Path as FsPath;
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::suite::Suite;
+use crate::error::{Error, Place, Result};
+use crate::path::Path;
+
+/// The built-in envelope templates (see templates/README.md).
+const BUILT_IN: [(&str, &str); 2] = [
+    (
+        "envelope.jsonrpc.hbs",
+        include_str!("../../templates/envelope.jsonrpc.hbs"),
+    ),
+    (
+        "envelope.json2.hbs",
+        include_str!("../../templates/envelope.json2.hbs"),
+    ),
+];
+
+/// What a rendered step sends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rendered {
+    pub step: String,
+    pub route: String,
+    pub body: Value,
+}
+
+/// A handlebars registry set up for JSON: strict, no HTML escaping, the `json`/`str` helpers.
+pub struct Renderer {
+    registry: Handlebars<'static>,
+}
+
+fn missing(param: &handlebars::PathAndJson) -> RenderError {
+    RenderErrorReason::MissingVariable(param.relative_path().cloned()).into()
+}
+
+/// `{{json NAME}}`: the value as JSON.
+fn json_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
+    if param.is_value_missing() {
+        return Err(missing(param));
+    }
+    // Serialising a JSON value cannot fail.
+    out.write(&serde_json::to_string(param.value()).unwrap_or_default())?;
+    Ok(())
+}
+
+/// `{{str NAME}}`: a string's contents, JSON-escaped, without the quotes.
+fn str_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("str", 0))?;
+    if param.is_value_missing() {
+        return Err(missing(param));
+    }
+    let text = match param.value() {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let quoted = serde_json::to_string(&text).unwrap_or_default();
+    out.write(&quoted[1..quoted.len() - 1])?;
+    Ok(())
+}
+
+impl Renderer {
+    /// The built-in envelopes, or the user's copies from `templates`.
+    pub fn new(templates: Option<&FsPath>) -> Result<Renderer> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.register_helper("json", Box::new(json_helper));
+        registry.register_helper("str", Box::new(str_helper));
+        for (name, built_in) in BUILT_IN {
+            let (text, shown) = match templates.map(|dir| dir.join(name)).filter(|p| p.exists()) {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        Error::input(
+                            path.display().to_string(),
+                            None,
+                            format!("cannot read: {e}"),
+                        )
+                    })?;
+                    (text, path.display().to_string())
+                }
+                None => (built_in.to_string(), format!("templates/{name} (built in)")),
+            };
+            register(&mut registry, name, &text, &shown)?;
+        }
+        Ok(Renderer { registry })
+    }
+
+    /// Checks and registers every step template of a suite.
+    pub fn add_suite(&mut self, suite: &Suite) -> Result<()> {
+        for (step, text) in suite.manifest.steps.iter().zip(&suite.templates) {
+            let shown = suite.dir.join(&step.params).display().to_string();
+            register(&mut self.registry, &step.params, text, &shown)?;
+        }
+        Ok(())
+    }
+
+    /// Registers a lone template file, for `render FILE`.
+    pub fn add_file(&mut self, name: &str, text: &str) -> Result<()> {
+        register(&mut self.registry, name, text, name)
+    }
+
+    /// Renders a registered template with `values`, reporting errors against `shown`.
+    pub fn render_text(
+        &self,
+        name: &str,
+        shown: &str,
+        values: &Map<String, Value>,
+    ) -> Result<String> {
+        self.registry
+            .render(name, values)
+            .map_err(|err| render_error(shown, &err))
+    }
+
+    /// Renders step `index` of a suite into the body it sends.
+    pub fn render_step(
+        &self,
+        suite: &Suite,
+        index: usize,
+        values: &Map<String, Value>,
+    ) -> Result<Rendered> {
+        let step = &suite.manifest.steps[index];
+        let shown = suite.dir.join(&step.params).display().to_string();
+        let params = self.render_text(&step.params, &shown, values)?;
+        let parsed: Value = serde_json::from_str(&params).map_err(|err| {
+            crate::error::json_syntax(&shown, &err).hint(format!(
+                "the template renders to text that is not JSON; rendered:\n{}",
+                crate::report::table::truncate(&params, 400)
+            ))
+        })?;
+        let envelope = if step.kind == "json2" {
+            "envelope.json2.hbs"
+        } else {
+            "envelope.jsonrpc.hbs"
+        };
+        let mut data = Map::new();
+        data.insert(
+            "params".into(),
+            Value::String(serde_json::to_string(&parsed).unwrap_or_default()),
+        );
+        data.insert("rpc_id".into(), Value::from(index + 1));
+        let body_text = self.render_text(envelope, &format!("templates/{envelope}"), &data)?;
+        let body = serde_json::from_str(&body_text)
+            .map_err(|err| crate::error::json_syntax(&format!("templates/{envelope}"), &err))?;
+        Ok(Rendered {
+            step: step.name.clone(),
+            route: step.route.clone(),
+            body,
+        })
+    }
+}
+
+fn register(registry: &mut Handlebars<'static>, name: &str, text: &str, shown: &str) -> Result<()> {
+    if let Some(at) = text.find("{{>").or_else(|| text.find("{{#>")) {
+        let (line, column) = line_column(text, at);
+        return Err(Error::input(
+            shown,
+            Some(Place::LineColumn(line, column)),
+            "partials ({{> …}}) are not allowed in odoo-har templates",
+        )
+        .hint("a template can include nothing: write the JSON out, or use a variable"));
+    }
+    registry
+        .register_template_string(name, text)
+        .map_err(|err| {
+            let place = err
+                .pos()
+                .map(|(line, column)| Place::LineColumn(line, column));
+            Error::input(
+                shown,
+                place,
+                format!("the template does not parse: {}", err.reason()),
+            )
+            .hint("fix the template; {{json NAME}} inserts a variable")
+        })
+}
+
+fn render_error(shown: &str, err: &RenderError) -> Error {
+    let place = err
+        .line_no
+        .map(|line| Place::LineColumn(line, err.column_no.unwrap_or(1)));
+    let (message, hint) = match err.reason() {
+        RenderErrorReason::MissingVariable(Some(name)) => (
+            format!("the variable `{name}` has no value"),
+            format!(
+                "give it with --var {name}=VALUE, a --vars-file, or the environment (ODOO_{})",
+                name.to_ascii_uppercase()
+            ),
+        ),
+        other => (
+            other.to_string(),
+            "check the template against the manifest's variables and captures".to_string(),
+        ),
+    };
+    Error::input(shown, place, message).hint(hint)
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    (
+        before.matches('\n').count() + 1,
+        before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+    )
+}
+
+/// The values captures take when no replay has run: what the baselines hold.
+pub fn captured_values(suite: &Suite) -> Result<Map<String, Value>> {
+    let mut values = Map::new();
+    let manifest = suite.dir.join(super::suite::MANIFEST).display().to_string();
+    for (step, baseline) in suite.manifest.steps.iter().zip(&suite.baselines) {
+        for capture in &step.captures {
+            let path =
+                Path::parse(&capture.path).map_err(|why| Error::input(&manifest, None, why))?;
+            let value = baseline.as_ref().and_then(|b| path.get(b)).ok_or_else(|| {
+                Error::input(
+                    &manifest,
+                    Some(Place::JsonPath(format!(
+                        "step {} capture {}",
+                        step.name, capture.name
+                    ))),
+                    format!("the baseline has nothing at {}", capture.path),
+                )
+                .hint("fix the capture's path, or record the baseline again with `replay --update`")
+            })?;
+            values.insert(capture.name.clone(), value.clone());
+        }
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn renderer_with(name: &str, text: &str) -> Result<Renderer> {
+        let mut renderer = Renderer::new(None)?;
+        renderer.add_file(name, text)?;
+        Ok(renderer)
+    }
+
+    #[test]
+    fn json_and_str_helpers_write_valid_json() {
+        let renderer = renderer_with("t", r#"{"db": {{json db}}, "ids": {{json ids}}, "url": "{{str url}}/web", "q": "{{str q}}"}"#).unwrap();
+        let values =
+            json!({"db": "a\"b", "ids": [1, 2], "url": "https://x", "q": "say \"hi\"\n<b>"})
+                .as_object()
+                .unwrap()
+                .clone();
+        let text = renderer.render_text("t", "t", &values).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            json!({"db": "a\"b", "ids": [1, 2], "url": "https://x/web", "q": "say \"hi\"\n<b>"})
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_names_the_template_line_and_variable() {
+        let renderer =
+            renderer_with("steps/001.params.hbs", "{\n  \"uid\": {{json uid}}\n}").unwrap();
+        let err = renderer
+            .render_text(
+                "steps/001.params.hbs",
+                "suite/steps/001.params.hbs",
+                &Map::new(),
+            )
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "suite/steps/001.params.hbs: line 2, column 10: the variable `uid` has no value"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("--var uid=VALUE"), "{text}");
+        let strict = renderer_with("x", "{{nope}}")
+            .unwrap()
+            .render_text("x", "x", &Map::new())
+            .unwrap_err();
+        assert!(
+            strict.to_string().contains("`nope` has no value"),
+            "{strict}"
+        );
+    }
+
+    #[test]
+    fn broken_templates_and_partials_are_refused_at_their_place() {
+        let err = renderer_with("bad", "{\n  \"a\": {{json a}\n}")
+            .err()
+            .unwrap();
+        assert!(err.to_string().starts_with("bad: line 2, column"), "{err}");
+        let err = renderer_with("loop", "{\n {{> loop}} }").err().unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("loop: line 2, column 2: partials"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn escaped_mustaches_in_captured_text_stay_text() {
+        let template =
+            super::super::extract::template_text(&json!({"body": "Hello {{ object.name }}"}));
+        let renderer = renderer_with("t", &template).unwrap();
+        let value: Value =
+            serde_json::from_str(&renderer.render_text("t", "t", &Map::new()).unwrap()).unwrap();
+        assert_eq!(value, json!({"body": "Hello {{ object.name }}"}));
+    }
+}

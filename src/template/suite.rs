@@ -1,0 +1,338 @@
+//! The suite folder: `odoo-har.toml` (the manifest) and `steps/` (one params template and one
+//! baseline per step). Plain text throughout, so a suite reads well in a code review and
+//! diffs cleanly; written in a stable order, so extracting the same capture twice gives the
+//! same files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Place, Result};
+
+/// The manifest's file name inside a suite folder.
+pub const MANIFEST: &str = "odoo-har.toml";
+/// The suite format this version writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// `odoo-har.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The suite format version.
+    pub format: u32,
+    /// The captures the suite was extracted from.
+    #[serde(default)]
+    pub extracted_from: Vec<String>,
+    /// Variables with the values the capture had; override with `--var`, a vars file or `ODOO_*`.
+    #[serde(default)]
+    pub variables: BTreeMap<String, Value>,
+    /// Variables that hold secrets: never written with a value, given at run time from the environment.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Diff ignore rules for every step (`$.result[*].write_date`).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// One call of the suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// `005-res.partner.web_search_read`; also the stem of the step's files.
+    pub name: String,
+    /// What kind of call (`call_kw`, `jsonrpc`, `json2`, …), as `inspect` names it.
+    pub kind: String,
+    /// The route it is posted to.
+    pub route: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// False for anything not known to only read: it keeps its order and is never repeated.
+    pub read_only: bool,
+    /// The template of the request's `params` (of the whole body for JSON-2), relative to the suite.
+    pub params: String,
+    /// The captured response, relative to the suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    /// The HTTP status the capture recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Where the call was captured (`capture.har entry 5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    /// Captures (from earlier steps) this step's template uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
+    /// Values this step's response gives to later steps.
+    #[serde(default, rename = "capture", skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<CaptureDef>,
+    /// Diff ignore rules for this step only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+}
+
+/// A value taken from a step's response: `name` is the variable later templates use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureDef {
+    pub name: String,
+    /// Where in the response: `$.result`, `$.result.records[1].id`.
+    pub path: String,
+    /// Why the link was made (which evidence rule), for the person reading the suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+}
+
+/// A suite as read from disk: the manifest with each step's template text and baseline.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub templates: Vec<String>,
+    pub baselines: Vec<Option<Value>>,
+}
+
+/// A file of a suite, before it is written: path relative to the suite folder and contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteFile {
+    pub path: String,
+    pub contents: String,
+}
+
+impl Suite {
+    /// Reads and checks a suite folder.
+    pub fn read(dir: &Path) -> Result<Suite> {
+        let manifest_path = dir.join(MANIFEST);
+        let shown = manifest_path.display().to_string();
+        let text = std::fs::read_to_string(&manifest_path).map_err(|err| {
+            Error::input(
+                &shown,
+                None,
+                format!("cannot read the suite manifest: {err}"),
+            )
+            .hint("give a folder written by `odoo-har extract`, or a capture")
+        })?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|err| {
+            let place = err.span().map(|span| {
+                let (line, column) = line_column(&text, span.start);
+                Place::LineColumn(line, column)
+            });
+            Error::input(&shown, place, err.message().to_string())
+                .hint("fix the manifest by hand, or extract the suite again")
+        })?;
+        if manifest.format != FORMAT {
+            return Err(Error::input(
+                &shown,
+                None,
+                format!(
+                    "suite format {} is not one this odoo-har reads (it reads {FORMAT})",
+                    manifest.format
+                ),
+            )
+            .hint("extract the suite again with this version"));
+        }
+        let mut templates = Vec::with_capacity(manifest.steps.len());
+        let mut baselines = Vec::with_capacity(manifest.steps.len());
+        let mut defined: BTreeSet<&str> = BTreeSet::new();
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        for (index, step) in manifest.steps.iter().enumerate() {
+            let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
+            if !names.insert(&step.name) {
+                return Err(
+                    Error::input(&shown, Some(at("name")), "two steps have this name")
+                        .hint("step names must be unique"),
+                );
+            }
+            let params = safe_join(dir, &step.params)
+                .map_err(|why| Error::input(&shown, Some(at("params")), why))?;
+            let template = std::fs::read_to_string(&params).map_err(|err| {
+                Error::input(
+                    &shown,
+                    Some(at("params")),
+                    format!("cannot read {}: {err}", params.display()),
+                )
+                .hint("restore the file, or remove the step from the manifest")
+            })?;
+            templates.push(template);
+            let baseline = match &step.baseline {
+                None => None,
+                Some(relative) => {
+                    let path = safe_join(dir, relative)
+                        .map_err(|why| Error::input(&shown, Some(at("baseline")), why))?;
+                    let text = std::fs::read_to_string(&path).map_err(|err| {
+                        Error::input(&shown, Some(at("baseline")), format!("cannot read {}: {err}", path.display()))
+                            .hint("restore the file, remove the `baseline` line, or record a new one with `replay --update`")
+                    })?;
+                    Some(serde_json::from_str(&text).map_err(|err| {
+                        crate::error::json_syntax(&path.display().to_string(), &err)
+                    })?)
+                }
+            };
+            baselines.push(baseline);
+            for used in &step.uses {
+                if !defined.contains(used.as_str()) {
+                    return Err(Error::input(&shown, Some(at("uses")), format!("uses the capture `{used}`, which no earlier step defines"))
+                        .hint("add a [[step.capture]] with that name to an earlier step, or drop it from `uses` and the template"));
+                }
+            }
+            for capture in &step.captures {
+                crate::path::Path::parse(&capture.path)
+                    .map_err(|why| Error::input(&shown, Some(at("capture")), why))?;
+                defined.insert(&capture.name);
+            }
+        }
+        Ok(Suite {
+            dir: dir.to_path_buf(),
+            manifest,
+            templates,
+            baselines,
+        })
+    }
+}
+
+/// Joins a path from the manifest onto the suite folder, refusing anything that would leave it.
+fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String> {
+    let path = Path::new(relative);
+    let inside = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if relative.is_empty() || !inside {
+        return Err(format!(
+            "`{relative}` is not a path inside the suite folder"
+        ));
+    }
+    Ok(dir.join(path))
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The manifest as TOML, with a header that says what the file is.
+pub fn manifest_text(manifest: &Manifest) -> std::result::Result<String, String> {
+    let body = toml::to_string_pretty(manifest).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "# odoo-har suite, written by `odoo-har extract`. Edit freely: `odoo-har render` and\n\
+         # `odoo-har replay` read it. Templates are in steps/: {{{{json NAME}}}} is a variable or\n\
+         # a capture (a value from an earlier step's response). See the README, \"Suite format\".\n\n{body}"
+    ))
+}
+
+/// Writes a suite into `dir`. A folder that holds anything but a suite this tool wrote
+/// is refused unless `force`; even then only files named by the old or new manifest are
+/// touched: nothing else is ever deleted.
+pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
+    let shown = dir.display().to_string();
+    let existing: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => Vec::new(),
+    };
+    if !existing.is_empty() && !force {
+        return Err(Error::input(&shown, None, "the folder is not empty")
+            .hint("choose a new folder, or pass --force to overwrite the suite in it"));
+    }
+    let old_files: Vec<String> = if force {
+        match Suite::read(dir) {
+            Ok(old) => old
+                .manifest
+                .steps
+                .iter()
+                .flat_map(|s| std::iter::once(s.params.clone()).chain(s.baseline.clone()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let io = |path: &Path, err: std::io::Error| {
+        Error::input(
+            path.display().to_string(),
+            None,
+            format!("cannot write: {err}"),
+        )
+    };
+    for file in files {
+        let path = safe_join(dir, &file.path).map_err(|why| Error::input(&shown, None, why))?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&path, &file.contents).map_err(|e| io(&path, e))?;
+    }
+    let new_files: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for stale in old_files.iter().filter(|f| !new_files.contains(f.as_str())) {
+        if let Ok(path) = safe_join(dir, stale) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_suite_are_refused() {
+        let dir = Path::new("/tmp/suite");
+        assert!(safe_join(dir, "steps/001-a.params.hbs").is_ok());
+        for bad in ["../../etc/passwd", "/etc/passwd", "steps/../../x", ""] {
+            assert!(
+                safe_join(dir, bad)
+                    .unwrap_err()
+                    .contains("not a path inside the suite folder"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn manifest_round_trips_through_toml() {
+        let manifest = Manifest {
+            format: FORMAT,
+            extracted_from: vec!["a.har".into()],
+            variables: BTreeMap::from([
+                ("uid".into(), serde_json::json!(2)),
+                ("allowed_company_ids".into(), serde_json::json!([1, 3])),
+            ]),
+            secrets: vec!["password".into()],
+            ignore: vec![],
+            steps: vec![Step {
+                name: "001-res.partner.create".into(),
+                kind: "call_kw".into(),
+                route: "/web/dataset/call_kw/res.partner/create".into(),
+                service: None,
+                model: Some("res.partner".into()),
+                method: Some("create".into()),
+                read_only: false,
+                params: "steps/001-res.partner.create.params.hbs".into(),
+                baseline: Some("steps/001-res.partner.create.response.json".into()),
+                status: Some(200),
+                captured_at: Some("a.har entry 4".into()),
+                uses: vec![],
+                captures: vec![CaptureDef {
+                    name: "s001_result".into(),
+                    path: "$.result".into(),
+                    because: Some("created by this step".into()),
+                }],
+                ignore: vec![],
+            }],
+        };
+        let text = manifest_text(&manifest).unwrap();
+        assert!(
+            text.contains("[[step]]") && text.contains("[[step.capture]]"),
+            "{text}"
+        );
+        assert_eq!(toml::from_str::<Manifest>(&text).unwrap(), manifest);
+    }
+}

@@ -1,0 +1,482 @@
+//! `extract`, `render` and `redact` as a user runs them.
+
+mod common;
+
+use common::{SECRETS, TempDir, files_below, odoo_har, odoo_har_env};
+use odoo_har::capture::{self, LoadOptions};
+use odoo_har::odoo::xmlrpc;
+use serde_json::{Value, json};
+
+const CAPTURES: [&str; 17] = [
+    "demo-odoo16.har",
+    "odoo14-chrome.har",
+    "odoo14-firefox.har",
+    "odoo16-firefox.har",
+    "odoo17-chrome-sanitized.har",
+    "odoo17-firefox.har",
+    "odoo18-chrome.har",
+    "odoo18-firefox.har",
+    "odoo19-chrome.har",
+    "odoo19-firefox.har",
+    "odoo19-minimal.har",
+    "curl-chrome.sh",
+    "curl-firefox.sh",
+    "fetch-chrome.js",
+    "fetch-firefox.js",
+    "payload-call_kw.json",
+    "odoo16-firefox.har",
+];
+
+fn extract(fixture: &str, dir: &TempDir, extra: &[&str]) -> String {
+    let out = dir.str("suite");
+    let capture = format!("fixtures/{fixture}");
+    let mut args = vec!["extract", capture.as_str(), "-o", out.as_str()];
+    args.extend(extra);
+    let run = odoo_har(&args, None);
+    assert_eq!(run.code, 0, "extract {fixture}: {}", run.stderr);
+    out
+}
+
+/// Session-bound keys the suite drops on purpose (README, "Suite format").
+fn without_session_keys(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if (key == "context" || key == "additional_context")
+                    && let Value::Object(context) = item
+                {
+                    for dropped in ["bin_size", "params", "__last_update"] {
+                        context.remove(dropped);
+                    }
+                }
+                without_session_keys(item);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_session_keys),
+        _ => {}
+    }
+}
+
+/// What the capture sent for the step captured at `fixtures/x entry N`, in the form the
+/// suite keeps it: JSON-RPC `params`, a JSON-2 body, an XML-RPC call as its `/jsonrpc` twin.
+fn captured_request(captured_at: &str) -> Value {
+    let (file, entry) = captured_at.rsplit_once(" entry ").unwrap();
+    let loaded = capture::load(file, &LoadOptions::default()).unwrap();
+    let exchange = &loaded.exchanges[entry.parse::<usize>().unwrap()];
+    let body = exchange.request.body.as_ref().unwrap();
+    if exchange.request.path().starts_with("/xmlrpc/") {
+        let xmlrpc::Message::Call { method, params } = xmlrpc::parse(body.text().unwrap()).unwrap()
+        else {
+            panic!()
+        };
+        let service = exchange.request.path().rsplit('/').next().unwrap();
+        return json!({"service": service, "method": method, "args": params});
+    }
+    let value: Value = serde_json::from_slice(&body.bytes).unwrap();
+    if exchange.request.path().starts_with("/json/2/") {
+        value
+    } else {
+        value["params"].clone()
+    }
+}
+
+#[test]
+fn rendering_a_suite_with_the_captured_values_gives_back_the_captured_requests() {
+    let secrets = [("ODOO_PASSWORD", SECRETS[0]), ("ODOO_API_KEY", SECRETS[1])];
+    let mut checked = 0;
+    for fixture in CAPTURES {
+        let dir = TempDir::new(&format!("roundtrip-{fixture}"));
+        let suite = extract(fixture, &dir, &[]);
+        let run = odoo_har_env(
+            &["render", &suite, "--json", "--reveal-secrets"],
+            None,
+            &secrets,
+        );
+        assert_eq!(run.code, 0, "render {fixture}: {}", run.stderr);
+        let manifest: toml::Value =
+            toml::from_str(&std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap())
+                .unwrap();
+        let steps = manifest["step"].as_array().unwrap();
+        let lines: Vec<Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), steps.len(), "{fixture}");
+        for (step, line) in steps.iter().zip(&lines) {
+            let mut expected = captured_request(step["captured_at"].as_str().unwrap());
+            let mut rendered = if step["kind"].as_str() == Some("json2") {
+                line["body"].clone()
+            } else {
+                line["body"]["params"].clone()
+            };
+            without_session_keys(&mut expected);
+            without_session_keys(&mut rendered);
+            assert_eq!(rendered, expected, "{fixture} {}", step["name"]);
+            assert_eq!(line["route"].as_str(), step["route"].as_str());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} steps were compared");
+}
+
+#[test]
+fn the_demo_suite_links_the_write_to_the_created_partner_and_renders_as_documented() {
+    let dir = TempDir::new("demo-suite");
+    let suite = extract("demo-odoo16.har", &dir, &[]);
+    let write =
+        std::fs::read_to_string(dir.join("suite/steps/004-res.partner.write.params.hbs")).unwrap();
+    assert!(write.contains("{{json s003_result}}"), "{write}");
+    let run = odoo_har(&["render", &suite, "--step", "004", "--json"], None);
+    let line: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(line["step"], json!("004-res.partner.write"));
+    assert_eq!(line["body"]["jsonrpc"], json!("2.0"));
+    assert_eq!(line["body"]["id"], json!(4));
+    assert_eq!(line["body"]["params"]["args"][0], json!([51]));
+    // Another database: variables from --var, the environment and a vars file, in that order of precedence.
+    std::fs::write(dir.join("vars.toml"), "db = \"from-file\"\nuid = 7\n").unwrap();
+    let vars = dir.str("vars.toml");
+    let run = odoo_har_env(
+        &[
+            "render",
+            &suite,
+            "--step",
+            "res.users.read",
+            "--json",
+            "--vars-file",
+            &vars,
+            "--var",
+            "lang=fr_BE",
+        ],
+        None,
+        &[("ODOO_DB", "from-env"), ("ODOO_LANG", "nl_BE")],
+    );
+    let line: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(line["body"]["params"]["args"][0], json!([7]));
+    assert_eq!(
+        line["body"]["params"]["kwargs"]["context"]["lang"],
+        json!("fr_BE")
+    );
+    let text = odoo_har(&["render", &suite, "--step", "001"], None);
+    assert!(
+        text.stdout
+            .starts_with("# 001-res.users.read\nPOST /web/dataset/call_kw/res.users/read\n{\n"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn secrets_are_masked_unless_revealed_and_never_taken_from_flags() {
+    let dir = TempDir::new("secrets-render");
+    let suite = extract("odoo19-minimal.har", &dir, &[]);
+    let masked = odoo_har(&["render", &suite, "--json"], None);
+    assert!(masked.stdout.contains("\"***\""), "{}", masked.stdout);
+    assert!(!masked.stdout.contains(SECRETS[1]));
+    let revealed = odoo_har_env(
+        &["render", &suite, "--json", "--reveal-secrets"],
+        None,
+        &[("ODOO_API_KEY", "k3y-from-env")],
+    );
+    assert!(
+        revealed.stdout.contains("k3y-from-env"),
+        "{}",
+        revealed.stderr
+    );
+    let unset = odoo_har(&["render", &suite, "--reveal-secrets"], None);
+    assert_eq!(unset.code, 2);
+    assert!(
+        unset.stderr.contains("the variable `api_key` has no value")
+            && unset.stderr.contains("ODOO_API_KEY"),
+        "{}",
+        unset.stderr
+    );
+    let flag = odoo_har(&["render", &suite, "--var", "api_key=x"], None);
+    assert_eq!(flag.code, 2);
+    assert!(
+        flag.stderr
+            .contains("secrets are never taken from the command line"),
+        "{}",
+        flag.stderr
+    );
+}
+
+#[test]
+fn nothing_extract_or_redact_writes_holds_a_secret() {
+    for fixture in CAPTURES {
+        let dir = TempDir::new(&format!("scan-{fixture}"));
+        extract(fixture, &dir, &[]);
+        let redacted = dir.str("redacted.har");
+        let run = odoo_har(
+            &["redact", &format!("fixtures/{fixture}"), "-o", &redacted],
+            None,
+        );
+        assert_eq!(run.code, 0, "redact {fixture}: {}", run.stderr);
+        let written = files_below(&dir.0);
+        assert!(written.len() >= 3, "{fixture}: {written:?}");
+        for (path, bytes) in written {
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in SECRETS {
+                assert!(!text.contains(secret), "{} holds {secret}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn redacted_captures_are_still_captures_the_other_commands_read() {
+    let dir = TempDir::new("redact");
+    let out = dir.str("demo.har");
+    let run = odoo_har(&["redact", "fixtures/demo-odoo16.har", "-o", &out], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("secret values removed"),
+        "{}",
+        run.stdout
+    );
+    let me: Value =
+        serde_json::from_str(&odoo_har(&["whoami", &out, "--json"], None).stdout).unwrap();
+    assert_eq!(
+        (me["uid"].clone(), me["db"].clone()),
+        (json!(2), json!("demo16"))
+    );
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let login = &har["log"]["entries"][1]["request"];
+    let cookie = login["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "Cookie")
+        .unwrap();
+    assert_eq!(cookie["value"], json!("session_id=REDACTED; cids=1"));
+    assert!(
+        login["postData"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("password=REDACTED")
+    );
+    assert_eq!(
+        har["log"]["entries"][0]["_priority"],
+        json!("High"),
+        "fields a viewer expects are kept"
+    );
+    // A snippet becomes a HAR of its requests.
+    let snippet = dir.str("curl.har");
+    assert_eq!(
+        odoo_har(&["redact", "fixtures/curl-chrome.sh", "-o", &snippet], None).code,
+        0
+    );
+    let calls: Value =
+        serde_json::from_str(&odoo_har(&["inspect", &snippet, "--json"], None).stdout).unwrap();
+    assert_eq!(calls.as_array().unwrap().len(), 2);
+    assert_eq!(calls[0]["method"], json!("read"));
+    // It never overwrites by accident.
+    let again = odoo_har(&["redact", "fixtures/curl-chrome.sh", "-o", &snippet], None);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("the file exists"), "{}", again.stderr);
+}
+
+#[test]
+fn extraction_is_stable_and_never_deletes_what_it_did_not_write() {
+    let first = TempDir::new("stable-1");
+    let second = TempDir::new("stable-2");
+    extract("odoo18-chrome.har", &first, &[]);
+    extract("odoo18-chrome.har", &second, &[]);
+    let strip = |files: Vec<(std::path::PathBuf, Vec<u8>)>,
+                 root: &std::path::Path|
+     -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        files
+            .into_iter()
+            .map(|(p, b)| (p.strip_prefix(root).unwrap().to_path_buf(), b))
+            .collect()
+    };
+    assert_eq!(
+        strip(files_below(&first.join("suite")), &first.join("suite")),
+        strip(files_below(&second.join("suite")), &second.join("suite"))
+    );
+
+    let suite = first.str("suite");
+    let refused = odoo_har(&["extract", "fixtures/demo-odoo16.har", "-o", &suite], None);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("the folder is not empty") && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    std::fs::write(first.join("suite/NOTES.md"), "mine").unwrap();
+    let forced = odoo_har(
+        &[
+            "extract",
+            "fixtures/demo-odoo16.har",
+            "-o",
+            &suite,
+            "--force",
+        ],
+        None,
+    );
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(
+        std::fs::read_to_string(first.join("suite/NOTES.md")).unwrap(),
+        "mine"
+    );
+    // The odoo18 steps the old manifest named are gone; the demo's are there.
+    assert!(
+        !first
+            .join("suite/steps/002-sale.order.action_confirm.params.hbs")
+            .exists()
+    );
+    assert!(
+        first
+            .join("suite/steps/004-res.partner.write.params.hbs")
+            .exists()
+    );
+}
+
+#[test]
+fn hand_broken_suites_are_refused_with_file_and_place() {
+    let dir = TempDir::new("broken");
+    let suite = extract("demo-odoo16.har", &dir, &[]);
+    let manifest_path = dir.join("suite/odoo-har.toml");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    let render = || odoo_har(&["render", &suite], None);
+
+    std::fs::write(
+        &manifest_path,
+        original.replacen("read_only = true", "read_only = maybe", 1),
+    )
+    .unwrap();
+    let run = render();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("odoo-har.toml: line 26, column 13:"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(
+        &manifest_path,
+        original.replacen(
+            "params = \"steps/001-res.users.read.params.hbs\"",
+            "params = \"../../etc/passwd\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let run = render();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("`../../etc/passwd` is not a path inside the suite folder"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(
+        &manifest_path,
+        original.replacen("uses = [\"s003_result\"]", "uses = [\"s009_result\"]", 1),
+    )
+    .unwrap();
+    let run = render();
+    assert!(run.stderr.contains("004-res.partner.write) uses: uses the capture `s009_result`, which no earlier step defines"), "{}", run.stderr);
+
+    std::fs::write(&manifest_path, &original).unwrap();
+    std::fs::remove_file(dir.join("suite/steps/002-res.partner.web_search_read.response.json"))
+        .unwrap();
+    let run = render();
+    assert!(
+        run.stderr
+            .contains("002-res.partner.web_search_read) baseline: cannot read"),
+        "{}",
+        run.stderr
+    );
+
+    let fresh = TempDir::new("broken-template");
+    let suite = extract("demo-odoo16.har", &fresh, &[]);
+    let template = fresh.join("suite/steps/003-res.partner.create.params.hbs");
+    let text = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(&template, text.replacen("{{json lang}}", "{{json lang}", 1)).unwrap();
+    let run = odoo_har(&["render", &suite], None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("003-res.partner.create.params.hbs: line")
+            && run.stderr.contains("does not parse"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        &template,
+        text.replacen("{{json lang}}", "{{json language}}", 1),
+    )
+    .unwrap();
+    let run = odoo_har(&["render", &suite], None);
+    assert!(
+        run.stderr
+            .contains("003-res.partner.create.params.hbs: line")
+            && run.stderr.contains("the variable `language` has no value"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_lone_template_renders_with_vars() {
+    let dir = TempDir::new("lone");
+    let template = dir.join("call.hbs");
+    std::fs::write(&template, "{\"args\": [{{json db}}, \"{{str url}}/web\"]}").unwrap();
+    let run = odoo_har(
+        &[
+            "render",
+            template.to_str().unwrap(),
+            "--var",
+            "db=x",
+            "--var",
+            "url=https://o",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        json!({"args": ["x", "https://o/web"]})
+    );
+}
+
+#[test]
+fn real_captures_extract_and_round_trip() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if !shared.exists() {
+        eprintln!("skipping: ../shared/captures is not here");
+        return;
+    }
+    for file in ["odoo16-preferences.har", "odoo19-external-api.har"] {
+        let dir = TempDir::new(&format!("real-{file}"));
+        let out = dir.str("suite");
+        let capture = shared.join(file).to_string_lossy().into_owned();
+        let run = odoo_har(&["extract", &capture, "-o", &out], None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let rendered = odoo_har_env(
+            &["render", &out, "--json", "--reveal-secrets"],
+            None,
+            &[
+                ("ODOO_PASSWORD", "admin"),
+                ("ODOO_API_KEY", "x"),
+                ("ODOO_LOGIN", "admin"),
+            ],
+        );
+        assert_eq!(rendered.code, 0, "{}", rendered.stderr);
+        assert!(rendered.stdout.lines().count() >= 8, "{file}");
+        // The real captures' session cookies and CSRF tokens are long: none may be written.
+        for (path, bytes) in files_below(&dir.0) {
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in [
+                "dc979ec12e05f341a91bf55c4edbf33c456a43c7",
+                "52fff9e915379c4d0cea68dc96193145920f26cdo1827412976",
+                "7e14b02ec2524ffa567682af1d3906175",
+            ] {
+                assert!(!text.contains(secret), "{} holds {secret}", path.display());
+            }
+        }
+    }
+}
