@@ -480,3 +480,35 @@ fn real_captures_extract_and_round_trip() {
         }
     }
 }
+
+#[test]
+fn envelope_templates_can_be_overridden() {
+    let dir = TempDir::new("templates");
+    let suite = extract("demo-odoo16.har", &dir, &[]);
+    std::fs::create_dir_all(dir.join("mine")).unwrap();
+    std::fs::write(dir.join("mine/envelope.jsonrpc.hbs"), "{\"jsonrpc\": \"2.0\", \"method\": \"call\", \"params\": {{params}}, \"id\": {{rpc_id}}, \"tag\": \"mine\"}").unwrap();
+    let run = odoo_har(
+        &[
+            "render",
+            &suite,
+            "--step",
+            "001",
+            "--json",
+            "--templates",
+            &dir.str("mine"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(line["body"]["tag"], json!("mine"));
+    assert_eq!(line["body"]["params"]["model"], json!("res.users"));
+    std::fs::write(dir.join("mine/envelope.jsonrpc.hbs"), "{{#if}}").unwrap();
+    let broken = odoo_har(&["render", &suite, "--templates", &dir.str("mine")], None);
+    assert_eq!(broken.code, 2);
+    assert!(
+        broken.stderr.contains("mine/envelope.jsonrpc.hbs: line 1"),
+        "{}",
+        broken.stderr
+    );
+}
