@@ -8,6 +8,7 @@ pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod mock;
 pub mod odoo;
 pub mod path;
 pub mod report;

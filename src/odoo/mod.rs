@@ -3,6 +3,7 @@
 //! user was ([`session`]).
 
 pub mod call;
+pub mod convert;
 pub mod methods;
 pub mod rpc;
 pub mod session;

@@ -254,6 +254,91 @@ pub fn captured_values(suite: &Suite) -> Result<Map<String, Value>> {
     Ok(values)
 }
 
+/// Environment variables that set suite variables (`ODOO_URL` → `url`, …).
+pub const ENVIRONMENT: [(&str, &str); 5] = [
+    ("ODOO_URL", "url"),
+    ("ODOO_DB", "db"),
+    ("ODOO_LOGIN", "login"),
+    ("ODOO_UID", "uid"),
+    ("ODOO_LANG", "lang"),
+];
+
+/// Where variables come from besides the suite: `--var NAME=VALUE` and `--vars-file`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sources<'a> {
+    pub vars: &'a [String],
+    pub vars_file: Option<&'a FsPath>,
+}
+
+/// Variables, lowest precedence first: the suite's captured values, `ODOO_*`, the vars file,
+/// `--var`. Secrets are left out: the caller adds them (masked, or from the environment).
+pub fn variables(
+    defaults: &std::collections::BTreeMap<String, Value>,
+    secrets: &[String],
+    sources: &Sources,
+) -> Result<Map<String, Value>> {
+    let mut values: Map<String, Value> = defaults
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (variable, name) in ENVIRONMENT {
+        if let Ok(value) = std::env::var(variable) {
+            values.insert(name.into(), parse_value(&value));
+        }
+    }
+    if let Some(file) = sources.vars_file {
+        values.extend(vars_file(file)?);
+    }
+    for assignment in sources.vars {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--var {assignment}: write NAME=VALUE")))?;
+        if secrets.iter().any(|s| s == name) || crate::template::redact::is_secret_field(name) {
+            return Err(Error::Usage(format!(
+                "--var {name}=…: secrets are never taken from the command line (it lands in shell history); set {} instead",
+                secret_variable(name)
+            )));
+        }
+        values.insert(name.to_string(), parse_value(value));
+    }
+    for name in secrets {
+        values.remove(name);
+    }
+    Ok(values)
+}
+
+/// `password` → `ODOO_PASSWORD`.
+pub fn secret_variable(name: &str) -> String {
+    format!("ODOO_{}", name.to_ascii_uppercase())
+}
+
+/// A value as JSON when it reads as JSON (`2`, `[1,3]`, `true`), else as a string.
+fn parse_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+fn vars_file(path: &FsPath) -> Result<Map<String, Value>> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(&shown, None, format!("cannot read: {e}")))?;
+    let value: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).map_err(|e| crate::error::json_syntax(&shown, &e))?
+    } else {
+        toml::from_str(&text).map_err(|e| {
+            Error::input(&shown, None, e.message().to_string())
+                .hint("write NAME = VALUE lines (TOML) or a JSON object")
+        })?
+    };
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(Error::input(
+            &shown,
+            None,
+            "expected variables as NAME = VALUE",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +348,13 @@ mod tests {
         let mut renderer = Renderer::new(None)?;
         renderer.add_file(name, text)?;
         Ok(renderer)
+    }
+
+    #[test]
+    fn values_parse_as_json_when_they_can() {
+        assert_eq!(parse_value("2"), Value::from(2));
+        assert_eq!(parse_value("[1,3]"), json!([1, 3]));
+        assert_eq!(parse_value("staging"), Value::from("staging"));
     }
 
     #[test]

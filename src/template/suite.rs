@@ -107,6 +107,38 @@ pub struct SuiteFile {
 }
 
 impl Suite {
+    /// A suite that was never written: extracted in memory from a capture. `label` names it
+    /// in messages.
+    pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Suite {
+        let file = |path: &str| {
+            files
+                .iter()
+                .find(|f| f.path == path)
+                .map(|f| f.contents.as_str())
+        };
+        let templates = manifest
+            .steps
+            .iter()
+            .map(|s| file(&s.params).unwrap_or_default().to_string())
+            .collect();
+        let baselines = manifest
+            .steps
+            .iter()
+            .map(|s| {
+                s.baseline
+                    .as_deref()
+                    .and_then(file)
+                    .and_then(|text| serde_json::from_str(text).ok())
+            })
+            .collect();
+        Suite {
+            dir: PathBuf::from(label),
+            manifest,
+            templates,
+            baselines,
+        }
+    }
+
     /// Reads and checks a suite folder.
     pub fn read(dir: &Path) -> Result<Suite> {
         let manifest_path = dir.join(MANIFEST);
