@@ -27,6 +27,9 @@ pub enum Command {
     /// Write a capture with its secrets removed
     #[command(after_help = REDACT_EXAMPLES)]
     Redact(RedactArgs),
+    /// Send a suite's (or a capture's) calls to an Odoo and record what comes back
+    #[command(after_help = REPLAY_EXAMPLES)]
+    Replay(ReplayArgs),
     /// Show what the tool does on a bundled Odoo capture, with no server needed
     Demo(DemoArgs),
 }
@@ -40,6 +43,11 @@ const RENDER_EXAMPLES: &str = "Examples:
   odoo-har render suite/
   odoo-har render suite/ --step 005 --var db=staging --json
   ODOO_PASSWORD=… odoo-har render suite/ --reveal-secrets";
+
+const REPLAY_EXAMPLES: &str = "Examples:
+  ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
+  ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
+  odoo-har replay suite/ --url http://localhost:8069 --dry-run";
 
 const REDACT_EXAMPLES: &str = "Examples:
   odoo-har redact capture.har -o capture.redacted.har
@@ -185,6 +193,93 @@ pub struct RedactArgs {
     /// Overwrite OUT if it exists
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A suite folder, or captures (extracted in memory)
+    #[arg(required = true, value_name = "SUITE_OR_CAPTURE")]
+    pub inputs: Vec<String>,
+
+    /// The Odoo to send to [env: ODOO_URL]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The database [env: ODOO_DB; default: the captured one]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+
+    /// The login [env: ODOO_LOGIN; default: the captured one]
+    #[arg(long, value_name = "LOGIN")]
+    pub login: Option<String>,
+
+    /// Read the password from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_PASSWORD")]
+    pub password_env: String,
+
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Read the API key from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
+    pub api_key_env: String,
+
+    /// The user id, instead of asking the server (jsonrpc mode)
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<i64>,
+
+    /// How to authenticate and send
+    #[arg(long, value_enum, default_value = "auto")]
+    pub mode: crate::replay::auth::Mode,
+
+    /// Steps in flight at once
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+
+    /// Seconds to wait for each answer
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Retries for transient faults (refused or lost connections, 502/503/504, serialization failures)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retry: u32,
+
+    /// Also retry writes whose outcome is unknown (a lost connection, a timeout, a 5xx)
+    #[arg(long)]
+    pub retry_writes: bool,
+
+    /// Stop at the first failed step
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Print what would be sent (secrets masked) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not verify TLS certificates
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Only the summary, no line per step
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write what was sent and received as a HAR (secrets redacted)
+    #[arg(long, value_name = "FILE")]
+    pub save_har: Option<std::path::PathBuf>,
+
+    /// Set a variable (`--var lang=fr_BE`); not for secrets
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Variables from a TOML or JSON file
+    #[arg(long, value_name = "FILE")]
+    pub vars_file: Option<std::path::PathBuf>,
+
+    /// Use envelope templates from this folder instead of the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,9 @@ pub enum Error {
     /// The command line itself is wrong.
     #[error("{0}")]
     Usage(String),
+    /// The run cannot start: a login refused, a server that is not Odoo.
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl fmt::Display for InputError {

@@ -11,5 +11,6 @@ pub mod error;
 pub mod mock;
 pub mod odoo;
 pub mod path;
+pub mod replay;
 pub mod report;
 pub mod template;

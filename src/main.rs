@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => commands::extract::run(args, &mut out),
         Command::Render(args) => commands::render::run(args, &mut out),
         Command::Redact(args) => commands::redact::run(args, &mut out),
+        Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Demo(args) => commands::demo::run(args, &mut out),
     };
     match outcome {

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod inspect;
 pub mod redact;
 pub mod render;
+pub mod replay;
 pub mod whoami;
 
 use crate::capture::{self, Capture, Exchange, LoadOptions};

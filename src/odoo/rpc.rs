@@ -53,7 +53,15 @@ pub fn json_rpc_answer(body: &[u8]) -> Answer {
     if memchr::memmem::find(body, b"\"error\"").is_none() {
         return match memchr::memmem::find(body, b"\"result\"") {
             Some(_) => Answer::Result,
-            None if looks_like_json_object(body) => Answer::Empty,
+            // A method that returned None: an envelope with neither result nor error.
+            None if looks_like_json_object(body)
+                && memchr::memmem::find(body, b"\"jsonrpc\"").is_some() =>
+            {
+                Answer::Empty
+            }
+            None if looks_like_json_object(body) => {
+                Answer::Unexpected("JSON that is not a JSON-RPC answer".into())
+            }
             None => Answer::Unexpected(describe_unexpected(body)),
         };
     }
@@ -232,6 +240,14 @@ mod tests {
         assert_eq!(json2_answer(200, b"[1,2]"), Answer::Result);
         assert!(
             matches!(json2_answer(415, b"<!doctype html><title>415</title>"), Answer::Unexpected(m) if m.contains("HTML page"))
+        );
+    }
+
+    #[test]
+    fn json_that_is_not_json_rpc_is_unexpected() {
+        assert_eq!(
+            json_rpc_answer(br#"{"hello": "world"}"#),
+            Answer::Unexpected("JSON that is not a JSON-RPC answer".into())
         );
     }
 

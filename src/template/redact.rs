@@ -128,6 +128,34 @@ impl Secrets {
         secrets
     }
 
+    /// Secrets known by value (what a replay was given), with nothing collected from a capture.
+    pub fn from_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
+        let mut secrets = Secrets::default();
+        values.into_iter().for_each(|v| secrets.add(v));
+        secrets
+    }
+
+    /// Replaces every value equal to a secret, and long secrets inside strings, with `***`:
+    /// what a report shows of a request.
+    pub fn mask_json(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if self.values.contains(text.as_str()) {
+                    *text = "***".into();
+                } else {
+                    for secret in self.values.iter().filter(|s| s.len() >= MIN_SCRUB_LEN) {
+                        if text.contains(secret.as_str()) {
+                            *text = text.replace(secret.as_str(), "***");
+                        }
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_json(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.mask_json(v)),
+            _ => {}
+        }
+    }
+
     fn add(&mut self, value: &str) {
         if !value.is_empty() && value != REDACTED {
             self.values.insert(value.to_string());

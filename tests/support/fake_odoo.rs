@@ -607,8 +607,10 @@ fn call(
     for (name, value) in names.iter().zip(positional) {
         bound.insert((*name).into(), value);
     }
+    // Odoo 16's web_search_read took `fields` where 17 takes `specification`.
+    let legacy = |key: &str| method == "web_search_read" && key == "fields";
     for (key, value) in kwargs {
-        if !names.contains(&key.as_str()) {
+        if !names.contains(&key.as_str()) && !legacy(&key) {
             return Err(err(
                 "builtins.TypeError",
                 format!("{method}() got an unexpected keyword argument '{key}'"),

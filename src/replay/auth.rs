@@ -1,0 +1,423 @@
+//! How a replay authenticates and what it sends for each step, by mode:
+//!
+//! - `session`: log in through `/web/session/authenticate`, keep the `session_id` cookie,
+//!   send web routes as captured; on "Odoo Session Expired" (code 100) log in again once.
+//! - `jsonrpc`: `common.login` (or a given uid), then every model call as `/jsonrpc`
+//!   `object.execute_kw(db, uid, password or API key, model, method, args, kwargs)`.
+//! - `json2`: Odoo 19's `/json/2/<model>/<method>` with `Authorization: bearer <key>` and
+//!   `X-Odoo-Database`, named arguments only.
+
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use super::client::{Client, HttpReply};
+use crate::error::{Error, Result};
+use crate::odoo::convert::{ModelCall, Unsupported};
+use crate::odoo::rpc::{self, Answer};
+
+/// The ways to authenticate and send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// session with a password for web-client suites, jsonrpc with an API key, json2 for an
+    /// API key alone on Odoo 19+
+    Auto,
+    /// log in like the browser and replay the web routes
+    Session,
+    /// the external API: /jsonrpc object.execute_kw
+    Jsonrpc,
+    /// Odoo 19's JSON-2 API with a bearer API key
+    Json2,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Session => "session",
+            Mode::Jsonrpc => "jsonrpc",
+            Mode::Json2 => "json2",
+        }
+    }
+}
+
+/// How an answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    JsonRpc,
+    Json2,
+}
+
+/// What the user gave to log in. Secrets come from the environment or standard input.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub db: Option<String>,
+    pub login: Option<String>,
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+    pub uid: Option<i64>,
+}
+
+/// A request ready to send, but for the session cookie, which is added at send time.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub route: String,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+    pub dialect: Dialect,
+    /// True for web routes, which need the session cookie.
+    pub web: bool,
+}
+
+/// An established way to talk to the server.
+pub struct Auth {
+    pub mode: Mode,
+    /// Why `auto` chose this mode, or "asked for".
+    pub reason: String,
+    pub uid: i64,
+    db: String,
+    credentials: Credentials,
+    cookie: Mutex<Option<String>>,
+}
+
+/// Steps of these kinds exist only in the web client.
+fn is_web_kind(kind: &str) -> bool {
+    !matches!(kind, "jsonrpc" | "json2")
+}
+
+impl Auth {
+    /// Chooses the mode for `auto`, logs in, and checks the credentials.
+    pub async fn establish(
+        client: &Client,
+        requested: Mode,
+        credentials: Credentials,
+        kinds: &[String],
+    ) -> Result<Auth> {
+        let db = credentials.db.clone().ok_or_else(|| Error::Setup("no database: give --db or ODOO_DB (`odoo-har whoami CAPTURE` shows the captured one)".into()))?;
+        let web_suite = kinds.iter().any(|k| is_web_kind(k));
+        let (mode, reason) = match requested {
+            Mode::Auto => choose(client, &credentials, web_suite).await?,
+            mode => (mode, "asked for with --mode".to_string()),
+        };
+        let mut auth = Auth {
+            mode,
+            reason,
+            uid: 0,
+            db,
+            credentials,
+            cookie: Mutex::new(None),
+        };
+        auth.uid = match mode {
+            Mode::Session => auth.login_session(client).await?,
+            Mode::Jsonrpc => match auth.credentials.uid {
+                Some(uid) => uid,
+                None => auth.login_external(client).await?,
+            },
+            Mode::Json2 => auth.check_api_key(client).await?,
+            Mode::Auto => return Err(Error::Setup("no mode was chosen".into())),
+        };
+        Ok(auth)
+    }
+
+    /// An Auth for `--dry-run`: nothing is sent, the uid is the given or captured one.
+    pub fn offline(
+        requested: Mode,
+        credentials: Credentials,
+        kinds: &[String],
+        captured_uid: Option<i64>,
+    ) -> Auth {
+        let web_suite = kinds.iter().any(|k| is_web_kind(k));
+        let (mode, reason) = match requested {
+            Mode::Auto if credentials.password.is_some() && web_suite => (
+                Mode::Session,
+                "a password was given and the suite came from the web client".to_string(),
+            ),
+            Mode::Auto if credentials.api_key.is_some() || credentials.password.is_some() => (
+                Mode::Jsonrpc,
+                "dry run: the server's version was not asked".to_string(),
+            ),
+            Mode::Auto if web_suite => (Mode::Session, "dry run without credentials".to_string()),
+            Mode::Auto => (Mode::Jsonrpc, "dry run without credentials".to_string()),
+            mode => (mode, "asked for with --mode".to_string()),
+        };
+        let uid = credentials.uid.or(captured_uid).unwrap_or(0);
+        let db = credentials.db.clone().unwrap_or_default();
+        Auth {
+            mode,
+            reason,
+            uid,
+            db,
+            credentials,
+            cookie: Mutex::new(Some("***".into())),
+        }
+    }
+
+    fn refused(&self, why: &str) -> Error {
+        let login = self.credentials.login.as_deref().unwrap_or("(no login)");
+        Error::Setup(format!(
+            "login refused for user {login} on database {}: {why}",
+            self.db
+        ))
+    }
+
+    async fn rpc(&self, client: &Client, route: &str, params: Value) -> Result<HttpReply> {
+        let body = json!({"jsonrpc": "2.0", "method": "call", "params": params, "id": 0});
+        client
+            .post(route, body.to_string().as_bytes(), &[])
+            .await
+            .map_err(|fault| {
+                Error::Setup(format!("{}{route}: {}", client.base(), fault.describe()))
+            })
+    }
+
+    async fn login_session(&self, client: &Client) -> Result<i64> {
+        let (Some(login), Some(password)) = (&self.credentials.login, &self.credentials.password)
+        else {
+            return Err(Error::Setup("session mode needs a login (--login, ODOO_LOGIN) and a password (ODOO_PASSWORD, --password-env, --password-stdin); an API key is not accepted by /web/session/authenticate".into()));
+        };
+        let reply = self
+            .rpc(
+                client,
+                "/web/session/authenticate",
+                json!({"db": self.db, "login": login, "password": password}),
+            )
+            .await?;
+        let answer = result_of(&reply).map_err(|why| self.refused(&why))?;
+        let uid = answer.get("uid").and_then(Value::as_i64).ok_or_else(|| self.refused("no uid in the answer (a second factor is required? use an API key with --mode jsonrpc)"))?;
+        let cookie = reply
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| crate::capture::parse_set_cookie(v))
+            .find(|c| c.name == "session_id")
+            .ok_or_else(|| self.refused("the server set no session cookie"))?;
+        *self.cookie.lock().await = Some(cookie.value);
+        Ok(uid)
+    }
+
+    async fn login_external(&self, client: &Client) -> Result<i64> {
+        let Some(login) = &self.credentials.login else {
+            return Err(Error::Setup(
+                "jsonrpc mode needs a login (--login, ODOO_LOGIN) or the uid (--uid)".into(),
+            ));
+        };
+        let secret = self.secret().ok_or_else(|| {
+            Error::Setup(
+                "jsonrpc mode needs a password or an API key (ODOO_PASSWORD, ODOO_API_KEY)".into(),
+            )
+        })?;
+        let reply = self
+            .rpc(
+                client,
+                "/jsonrpc",
+                json!({"service": "common", "method": "login", "args": [self.db, login, secret]}),
+            )
+            .await?;
+        match result_of(&reply).map_err(|why| self.refused(&why))? {
+            Value::Number(uid) => uid
+                .as_i64()
+                .ok_or_else(|| self.refused("the uid is not a number")),
+            _ => {
+                Err(self.refused("wrong login, password or API key (common.login answered false)"))
+            }
+        }
+    }
+
+    async fn check_api_key(&self, client: &Client) -> Result<i64> {
+        if self.credentials.api_key.is_none() {
+            return Err(Error::Setup(
+                "json2 mode needs an API key (ODOO_API_KEY or --api-key-env)".into(),
+            ));
+        }
+        let prepared = Prepared {
+            route: "/json/2/res.users/context_get".into(),
+            body: json!({}),
+            headers: self.json2_headers(),
+            dialect: Dialect::Json2,
+            web: false,
+        };
+        let reply = client
+            .post(&prepared.route, b"{}", &prepared.headers)
+            .await
+            .map_err(|fault| {
+                Error::Setup(format!("{}/json/2: {}", client.base(), fault.describe()))
+            })?;
+        match rpc::json2_answer(reply.status, &reply.body) {
+            Answer::Result => serde_json::from_slice::<Value>(&reply.body)
+                .ok()
+                .and_then(|v| v.get("uid").and_then(Value::as_i64))
+                .ok_or_else(|| self.refused("res.users/context_get gave no uid")),
+            Answer::Error(error) => {
+                Err(self.refused(&format!("{}: {}", error.label(), error.message)))
+            }
+            other => Err(self.refused(&format!("{other:?} (is this Odoo 19 or newer?)"))),
+        }
+    }
+
+    /// Logs in again after the session expired (session mode).
+    pub async fn relogin(&self, client: &Client) -> Result<()> {
+        self.login_session(client).await.map(|_| ())
+    }
+
+    fn secret(&self) -> Option<&str> {
+        self.credentials
+            .api_key
+            .as_deref()
+            .or(self.credentials.password.as_deref())
+    }
+
+    fn json2_headers(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "Authorization".into(),
+                format!(
+                    "bearer {}",
+                    self.credentials.api_key.as_deref().unwrap_or_default()
+                ),
+            ),
+            ("X-Odoo-Database".into(), self.db.clone()),
+        ]
+    }
+
+    /// The headers to send with a prepared request, the session cookie among them.
+    pub async fn headers(&self, prepared: &Prepared) -> Vec<(String, String)> {
+        let mut headers = prepared.headers.clone();
+        if prepared.web
+            && let Some(cookie) = self.cookie.lock().await.as_ref()
+        {
+            headers.push(("Cookie".into(), format!("session_id={cookie}")));
+        }
+        headers
+    }
+
+    /// The secret values this run uses, to keep them out of reports and saved HARs.
+    pub async fn secret_values(&self) -> Vec<String> {
+        let mut values: Vec<String> = [&self.credentials.password, &self.credentials.api_key]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        values.extend(self.cookie.lock().await.clone());
+        values
+    }
+
+    /// What to send for a step of `kind` whose rendered body is `body`.
+    pub fn prepare(
+        &self,
+        kind: &str,
+        route: &str,
+        body: &Value,
+        rpc_id: u64,
+    ) -> std::result::Result<Prepared, Unsupported> {
+        let jsonrpc = |route: String, body: Value, web: bool| Prepared {
+            route,
+            body,
+            headers: Vec::new(),
+            dialect: Dialect::JsonRpc,
+            web,
+        };
+        match self.mode {
+            Mode::Session => match kind {
+                "json2" if self.credentials.api_key.is_some() => Ok(Prepared {
+                    route: route.into(),
+                    body: body.clone(),
+                    headers: self.json2_headers(),
+                    dialect: Dialect::Json2,
+                    web: false,
+                }),
+                "json2" => Err(Unsupported(
+                    "a JSON-2 call needs an API key (ODOO_API_KEY); or replay with --mode jsonrpc"
+                        .into(),
+                )),
+                "jsonrpc" => Ok(jsonrpc(route.into(), body.clone(), false)),
+                _ => Ok(jsonrpc(route.into(), body.clone(), true)),
+            },
+            Mode::Jsonrpc => {
+                if kind == "jsonrpc" {
+                    return Ok(jsonrpc(route.into(), body.clone(), false));
+                }
+                let call = ModelCall::from_body(kind, route, body)?;
+                let secret = Value::String(self.secret().unwrap_or_default().to_string());
+                Ok(jsonrpc(
+                    "/jsonrpc".into(),
+                    call.execute_kw(&json!(self.db), &json!(self.uid), &secret, rpc_id),
+                    false,
+                ))
+            }
+            Mode::Json2 => {
+                let (route, body) = if kind == "json2" {
+                    (route.to_string(), body.clone())
+                } else {
+                    ModelCall::from_body(kind, route, body)?.json2()?
+                };
+                Ok(Prepared {
+                    route,
+                    body,
+                    headers: self.json2_headers(),
+                    dialect: Dialect::Json2,
+                    web: false,
+                })
+            }
+            Mode::Auto => Err(Unsupported("no mode was chosen".into())),
+        }
+    }
+}
+
+/// The mode `auto` picks, and why.
+async fn choose(
+    client: &Client,
+    credentials: &Credentials,
+    web_suite: bool,
+) -> Result<(Mode, String)> {
+    if credentials.password.is_some() && web_suite {
+        return Ok((
+            Mode::Session,
+            "a password was given and the suite came from the web client".into(),
+        ));
+    }
+    if credentials.api_key.is_some() {
+        if credentials.password.is_none()
+            && let Some(major) = server_major(client).await
+            && major >= 19
+        {
+            return Ok((
+                Mode::Json2,
+                format!("only an API key was given and the server is Odoo {major}"),
+            ));
+        }
+        return Ok((Mode::Jsonrpc, "an API key was given".into()));
+    }
+    if credentials.password.is_some() {
+        return Ok((
+            Mode::Jsonrpc,
+            "a password was given and the suite uses the external API".into(),
+        ));
+    }
+    Err(Error::Setup("no credentials: set ODOO_PASSWORD or ODOO_API_KEY (or --password-env, --api-key-env, --password-stdin)".into()))
+}
+
+/// The server's major version, from `common.version` (it needs no login).
+async fn server_major(client: &Client) -> Option<i64> {
+    let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
+    let reply = client
+        .post("/jsonrpc", body.to_string().as_bytes(), &[])
+        .await
+        .ok()?;
+    let value: Value = serde_json::from_slice(&reply.body).ok()?;
+    value
+        .pointer("/result/server_version_info/0")
+        .and_then(Value::as_i64)
+}
+
+/// The `result` of a JSON-RPC answer, or why there is none.
+fn result_of(reply: &HttpReply) -> std::result::Result<Value, String> {
+    match rpc::json_rpc_answer(&reply.body) {
+        Answer::Result => serde_json::from_slice::<Value>(&reply.body)
+            .ok()
+            .and_then(|mut v| v.get_mut("result").map(Value::take))
+            .ok_or_else(|| "no result".into()),
+        Answer::Error(error) => Err(format!("{}: {}", error.label(), error.message)),
+        Answer::Empty => Ok(Value::Null),
+        Answer::Unexpected(what) => Err(format!("HTTP {}: {what}", reply.status)),
+        Answer::None => Err("no answer".into()),
+    }
+}

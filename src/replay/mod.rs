@@ -1,0 +1,6 @@
+//! Sending a suite's calls again, to any Odoo: [`auth`] decides how to log in and what to
+//! send per mode, [`client`] sends, [`runner`] orders, runs and retries.
+
+pub mod auth;
+pub mod client;
+pub mod runner;
