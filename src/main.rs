@@ -4,9 +4,15 @@ use clap::Parser;
 use odoo_har::cli::{Cli, Command};
 use odoo_har::commands;
 
+// Replays run many small allocations on several threads at once, where glibc's allocator
+// contends on its locks; mimalloc keeps them thread-local.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut out = std::io::stdout().lock();
+    // Not locked for the whole run: replay reports steps from its worker threads.
+    let mut out = std::io::stdout();
     let outcome = match &cli.command {
         Command::Inspect(args) => commands::inspect::run(args, &mut out),
         Command::Whoami(args) => commands::whoami::run(args, &mut out),

@@ -53,7 +53,7 @@ pub fn run(args: &RenderArgs, out: &mut impl Write) -> Result<i32> {
         }
     };
     for index in selected {
-        let rendered = renderer.render_step(&suite, index, &values)?;
+        let rendered = renderer.render_step(&suite, index, &render::Values::new(&values))?;
         super::print(if args.json {
             serde_json::to_writer(&mut *out, &rendered)
                 .map_err(std::io::Error::from)
@@ -104,7 +104,7 @@ fn render_file(args: &RenderArgs, renderer: &mut Renderer, out: &mut impl Write)
         .map_err(|e| Error::input(&shown, None, format!("cannot read: {e}")))?;
     renderer.add_file(&shown, &text)?;
     let values = render::variables(&Default::default(), &[], &sources(args))?;
-    let rendered = renderer.render_text(&shown, &shown, &values)?;
+    let rendered = renderer.render_text(&shown, &render::Values::new(&values), || shown.clone())?;
     let pretty = serde_json::from_str::<Value>(&rendered)
         .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
         .unwrap_or(rendered);

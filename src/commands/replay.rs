@@ -108,10 +108,13 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
                 retry: args.retry,
                 retry_writes: args.retry_writes,
                 fail_fast: args.fail_fast,
+                keep: args.save_har.is_some(),
             },
         });
         let progress = Progress::new(context.suite.manifest.steps.len(), args.quiet);
-        let runs = runner::run(context.clone(), |run| progress.step(run)).await;
+        let progress = Arc::new(progress);
+        let reporter = progress.clone();
+        let runs = runner::run(context.clone(), move |run| reporter.step(run)).await;
         progress.finish();
         if let Some(path) = &args.save_har {
             save_har(path, &runs, &context.secrets)?;
@@ -222,8 +225,8 @@ fn dry_run(
         auth.reason
     ))?;
     for (index, step) in suite.manifest.steps.iter().enumerate() {
-        let rendered = renderer.render_step(&suite, index, &values)?;
-        let text = match auth.prepare(&step.kind, &step.route, &rendered.body, index as u64 + 1) {
+        let rendered = renderer.render_step_text(&suite, index, &render::Values::new(&values))?;
+        let text = match auth.prepare(&step.kind, &step.route, rendered, index as u64 + 1) {
             Ok(prepared) => {
                 let mut headers: Vec<String> = prepared
                     .headers
@@ -248,7 +251,7 @@ fn dry_run(
                     "# {}\nPOST {}\n{headers}{}\n",
                     step.name,
                     prepared.route,
-                    serde_json::to_string_pretty(&prepared.body).unwrap_or_default()
+                    pretty(&prepared.body)
                 )
             }
             Err(why) => format!(
@@ -260,6 +263,14 @@ fn dry_run(
         super::print(writeln!(out, "{text}"))?;
     }
     Ok(0)
+}
+
+/// A JSON body, indented for a person.
+fn pretty(body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
 }
 
 /// Per-step lines, as a progress bar on a terminal and plain lines elsewhere.
@@ -350,7 +361,7 @@ fn summarize(runs: &[StepRun], out: &mut impl Write) -> Result<i32> {
 }
 
 fn save_har(path: &std::path::Path, runs: &[StepRun], secrets: &Secrets) -> Result<()> {
-    let exchanges: Vec<_> = runs.iter().filter_map(|r| r.exchange.clone()).collect();
+    let exchanges: Vec<_> = runs.iter().filter_map(|r| r.exchange(secrets)).collect();
     let mut har = crate::capture::to_har(&exchanges, "odoo-har replay");
     crate::template::redact::redact_har(&mut har, secrets);
     let mut text = serde_json::to_string_pretty(&har).unwrap_or_default();

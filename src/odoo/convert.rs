@@ -111,23 +111,35 @@ impl ModelCall {
     /// to `route`. Routes that are not model calls (`/web/action/load`, session routes) have
     /// no model call.
     pub fn from_body(kind: &str, route: &str, body: &Value) -> Result<ModelCall, Unsupported> {
-        let params = body.get("params").unwrap_or(&Value::Null);
-        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+        ModelCall::from_value(kind, route, body.clone())
+    }
+
+    /// [`ModelCall::from_body`] for a body the caller no longer needs: its parts are moved,
+    /// not copied (a replay converts every step).
+    pub fn from_value(kind: &str, route: &str, mut body: Value) -> Result<ModelCall, Unsupported> {
+        let mut params = body
+            .get_mut("params")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
         let missing = || Unsupported(format!("the {kind} body has no model and method"));
+        let take_text = |v: &mut Value, key: &str| match v.get_mut(key).map(Value::take) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let take_array = |v: &mut Value, key: &str| match v.get_mut(key).map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        let take_object = |v: &mut Value, key: &str| match v.get_mut(key).map(Value::take) {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
         match kind {
             "call_kw" | "call_button" | "dataset" => Ok(ModelCall {
-                model: text(params, "model").ok_or_else(missing)?,
-                method: text(params, "method").ok_or_else(missing)?,
-                args: params
-                    .get("args")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-                kwargs: params
-                    .get("kwargs")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default(),
+                model: take_text(&mut params, "model").ok_or_else(missing)?,
+                method: take_text(&mut params, "method").ok_or_else(missing)?,
+                args: take_array(&mut params, "args"),
+                kwargs: take_object(&mut params, "kwargs"),
             }),
             // /web/dataset/search_read (≤16) answers with web_search_read's {length, records}.
             "search_read" => {
@@ -140,58 +152,48 @@ impl ModelCall {
                     ("sort", "order"),
                     ("context", "context"),
                 ] {
-                    if let Some(value) = params.get(from).filter(|v| !v.is_null() && *v != "") {
-                        kwargs.insert(to.into(), value.clone());
+                    if let Some(value) = params
+                        .get_mut(from)
+                        .map(Value::take)
+                        .filter(|v| !v.is_null() && *v != "")
+                    {
+                        kwargs.insert(to.into(), value);
                     }
                 }
                 Ok(ModelCall {
-                    model: text(params, "model").ok_or_else(missing)?,
+                    model: take_text(&mut params, "model").ok_or_else(missing)?,
                     method: "web_search_read".into(),
                     args: Vec::new(),
                     kwargs,
                 })
             }
             "jsonrpc" => {
-                let method = text(params, "method").unwrap_or_default();
-                let args = params
-                    .get("args")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                if text(params, "service").as_deref() != Some("object")
-                    || !matches!(method.as_str(), "execute" | "execute_kw")
-                {
+                let service = take_text(&mut params, "service").unwrap_or_default();
+                let method = take_text(&mut params, "method").unwrap_or_default();
+                if service != "object" || !matches!(method.as_str(), "execute" | "execute_kw") {
                     return Err(Unsupported(format!(
-                        "{}.{method} is not a model call",
-                        text(params, "service").unwrap_or_default()
+                        "{service}.{method} is not a model call"
                     )));
                 }
-                let model = args
-                    .get(3)
-                    .and_then(Value::as_str)
-                    .ok_or_else(missing)?
-                    .to_string();
-                let model_method = args
-                    .get(4)
-                    .and_then(Value::as_str)
-                    .ok_or_else(missing)?
-                    .to_string();
+                let mut args = take_array(&mut params, "args").into_iter().skip(3);
+                let text = |v: Option<Value>| match v {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                };
+                let model = text(args.next()).ok_or_else(missing)?;
+                let model_method = text(args.next()).ok_or_else(missing)?;
                 let (model_args, kwargs) = if method == "execute_kw" {
-                    (
-                        args.get(5)
-                            .and_then(Value::as_array)
-                            .cloned()
-                            .unwrap_or_default(),
-                        args.get(6)
-                            .and_then(Value::as_object)
-                            .cloned()
-                            .unwrap_or_default(),
-                    )
+                    let model_args = match args.next() {
+                        Some(Value::Array(items)) => items,
+                        _ => Vec::new(),
+                    };
+                    let kwargs = match args.next() {
+                        Some(Value::Object(map)) => map,
+                        _ => Map::new(),
+                    };
+                    (model_args, kwargs)
                 } else {
-                    (
-                        args.get(5..).map(<[Value]>::to_vec).unwrap_or_default(),
-                        Map::new(),
-                    )
+                    (args.collect(), Map::new())
                 };
                 Ok(ModelCall {
                     model,
@@ -212,7 +214,10 @@ impl ModelCall {
                     .filter(|s| !s.is_empty())
                     .ok_or_else(missing)?
                     .to_string();
-                let mut kwargs = body.as_object().cloned().unwrap_or_default();
+                let mut kwargs = match body {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                };
                 let args = kwargs
                     .remove("ids")
                     .map(|ids| vec![ids])
@@ -238,9 +243,27 @@ impl ModelCall {
     }
 
     /// The external API's `/jsonrpc` `object.execute_kw(db, uid, secret, model, method, args, kwargs)`.
-    pub fn execute_kw(&self, db: &Value, uid: &Value, secret: &Value, id: u64) -> Value {
-        json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "object", "method": "execute_kw",
-            "args": [db, uid, secret, self.model, self.method, self.args, self.kwargs]}, "id": id})
+    pub fn execute_kw(self, db: &Value, uid: &Value, secret: &Value, id: u64) -> Value {
+        // Built by moving the call's parts in: `json!` would serialise (copy) them.
+        let args = vec![
+            db.clone(),
+            uid.clone(),
+            secret.clone(),
+            Value::String(self.model),
+            Value::String(self.method),
+            Value::Array(self.args),
+            Value::Object(self.kwargs),
+        ];
+        let mut params = Map::new();
+        params.insert("service".into(), Value::from("object"));
+        params.insert("method".into(), Value::from("execute_kw"));
+        params.insert("args".into(), Value::Array(args));
+        let mut envelope = Map::new();
+        envelope.insert("jsonrpc".into(), Value::from("2.0"));
+        envelope.insert("method".into(), Value::from("call"));
+        envelope.insert("params".into(), Value::Object(params));
+        envelope.insert("id".into(), Value::from(id));
+        Value::Object(envelope)
     }
 
     /// Odoo 19's `POST /json/2/<model>/<method>` body: named arguments, `ids` for record
@@ -282,6 +305,54 @@ impl ModelCall {
     }
 }
 
+/// A web call's params, borrowed from the body text rather than copied into values.
+#[derive(serde::Deserialize)]
+struct BorrowedCallKw<'a> {
+    #[serde(borrow)]
+    params: BorrowedParams<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedParams<'a> {
+    #[serde(borrow)]
+    model: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    method: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    args: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    kwargs: Option<&'a serde_json::value::RawValue>,
+}
+
+/// `call_kw` body text → `execute_kw` body text, splicing the raw `args` and `kwargs` in:
+/// what [`ModelCall::execute_kw`] gives, without building a tree. `None` when the body is not
+/// a plain `call_kw` (the caller then takes the general path).
+pub fn call_kw_text_to_execute_kw(
+    text: &str,
+    db: &Value,
+    uid: &Value,
+    secret: &Value,
+    id: u64,
+) -> Option<String> {
+    let call: BorrowedCallKw = serde_json::from_str(text).ok()?;
+    let params = call.params;
+    let args = params.args.map_or("[]", |raw| raw.get());
+    let kwargs = params.kwargs.map_or("{}", |raw| raw.get());
+    if !args.starts_with('[') || !kwargs.starts_with('{') {
+        return None;
+    }
+    let json = |value: &Value| serde_json::to_string(value).unwrap_or_default();
+    let text = |value: &str| serde_json::to_string(value).unwrap_or_default();
+    Some(format!(
+        r#"{{"jsonrpc":"2.0","method":"call","params":{{"service":"object","method":"execute_kw","args":[{},{},{},{},{},{args},{kwargs}]}},"id":{id}}}"#,
+        json(db),
+        json(uid),
+        json(secret),
+        text(&params.model),
+        text(&params.method),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +377,37 @@ mod tests {
             json!(["db", 2, "key", "res.users", "read", [[2], ["name"]], {"context": {"lang": "en_US"}}])
         );
         assert_eq!(body["params"]["service"], json!("object"));
+    }
+
+    #[test]
+    fn the_text_splice_gives_what_the_value_path_gives() {
+        let body = json!({"id": 3, "jsonrpc": "2.0", "method": "call", "params": {"model": "res.users", "method": "read", "args": [[2], ["name"]], "kwargs": {"context": {"lang": "en_US", "q": "\"{x}\""}}}});
+        let text = serde_json::to_string(&body).unwrap();
+        let spliced =
+            call_kw_text_to_execute_kw(&text, &json!("db"), &json!(2), &json!("k\"ey"), 9).unwrap();
+        let expected = ModelCall::from_body("call_kw", "/web/dataset/call_kw", &body)
+            .unwrap()
+            .execute_kw(&json!("db"), &json!(2), &json!("k\"ey"), 9);
+        assert_eq!(serde_json::from_str::<Value>(&spliced).unwrap(), expected);
+        let no_kwargs = r#"{"params":{"model":"m","method":"x","args":[]}}"#;
+        let spliced: Value = serde_json::from_str(
+            &call_kw_text_to_execute_kw(no_kwargs, &json!("d"), &json!(1), &json!("s"), 1).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            spliced["params"]["args"],
+            json!(["d", 1, "s", "m", "x", [], {}])
+        );
+        assert_eq!(
+            call_kw_text_to_execute_kw(
+                r#"{"params":{"action_id":1}}"#,
+                &json!("d"),
+                &json!(1),
+                &json!("s"),
+                1
+            ),
+            None
+        );
     }
 
     #[test]

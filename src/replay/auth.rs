@@ -7,12 +7,13 @@
 //! - `json2`: Odoo 19's `/json/2/<model>/<method>` with `Authorization: bearer <key>` and
 //!   `X-Odoo-Database`, named arguments only.
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
-use crate::odoo::convert::{ModelCall, Unsupported};
+use crate::odoo::convert::{self, ModelCall, Unsupported};
 use crate::odoo::rpc::{self, Answer};
 
 /// The ways to authenticate and send.
@@ -61,7 +62,8 @@ pub struct Credentials {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub route: String,
-    pub body: Value,
+    /// The JSON body, as bytes ready to send.
+    pub body: Bytes,
     pub headers: Vec<(String, String)>,
     pub dialect: Dialect,
     /// True for web routes, which need the session cookie.
@@ -162,7 +164,7 @@ impl Auth {
     async fn rpc(&self, client: &Client, route: &str, params: Value) -> Result<HttpReply> {
         let body = json!({"jsonrpc": "2.0", "method": "call", "params": params, "id": 0});
         client
-            .post(route, body.to_string().as_bytes(), &[])
+            .post(route, bytes::Bytes::from(body.to_string()), &[])
             .await
             .map_err(|fault| {
                 Error::Setup(format!("{}{route}: {}", client.base(), fault.describe()))
@@ -184,10 +186,9 @@ impl Auth {
         let answer = result_of(&reply).map_err(|why| self.refused(&why))?;
         let uid = answer.get("uid").and_then(Value::as_i64).ok_or_else(|| self.refused("no uid in the answer (a second factor is required? use an API key with --mode jsonrpc)"))?;
         let cookie = reply
-            .headers
+            .header_values("set-cookie")
             .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|(_, v)| crate::capture::parse_set_cookie(v))
+            .filter_map(|v| crate::capture::parse_set_cookie(v))
             .find(|c| c.name == "session_id")
             .ok_or_else(|| self.refused("the server set no session cookie"))?;
         *self.cookie.lock().await = Some(cookie.value);
@@ -230,13 +231,17 @@ impl Auth {
         }
         let prepared = Prepared {
             route: "/json/2/res.users/context_get".into(),
-            body: json!({}),
+            body: Bytes::from_static(b"{}"),
             headers: self.json2_headers(),
             dialect: Dialect::Json2,
             web: false,
         };
         let reply = client
-            .post(&prepared.route, b"{}", &prepared.headers)
+            .post(
+                &prepared.route,
+                bytes::Bytes::from_static(b"{}"),
+                &prepared.headers,
+            )
             .await
             .map_err(|fault| {
                 Error::Setup(format!("{}/json/2: {}", client.base(), fault.describe()))
@@ -300,26 +305,31 @@ impl Auth {
         values
     }
 
-    /// What to send for a step of `kind` whose rendered body is `body`.
+    /// What to send for a step of `kind` whose rendered body is the JSON text `body`.
     pub fn prepare(
         &self,
         kind: &str,
         route: &str,
-        body: &Value,
+        body: String,
         rpc_id: u64,
     ) -> std::result::Result<Prepared, Unsupported> {
-        let jsonrpc = |route: String, body: Value, web: bool| Prepared {
+        let jsonrpc = |route: String, body: Bytes, web: bool| Prepared {
             route,
             body,
             headers: Vec::new(),
             dialect: Dialect::JsonRpc,
             web,
         };
+        let parse = |text: &str| {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| Unsupported(format!("the body is not JSON: {e}")))
+        };
+        let bytes = |value: &Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
         match self.mode {
             Mode::Session => match kind {
                 "json2" if self.credentials.api_key.is_some() => Ok(Prepared {
                     route: route.into(),
-                    body: body.clone(),
+                    body: Bytes::from(body),
                     headers: self.json2_headers(),
                     dialect: Dialect::Json2,
                     web: false,
@@ -328,26 +338,36 @@ impl Auth {
                     "a JSON-2 call needs an API key (ODOO_API_KEY); or replay with --mode jsonrpc"
                         .into(),
                 )),
-                "jsonrpc" => Ok(jsonrpc(route.into(), body.clone(), false)),
-                _ => Ok(jsonrpc(route.into(), body.clone(), true)),
+                "jsonrpc" => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
+                _ => Ok(jsonrpc(route.into(), Bytes::from(body), true)),
             },
             Mode::Jsonrpc => {
                 if kind == "jsonrpc" {
-                    return Ok(jsonrpc(route.into(), body.clone(), false));
+                    return Ok(jsonrpc(route.into(), Bytes::from(body), false));
                 }
-                let call = ModelCall::from_body(kind, route, body)?;
+                let (db, uid) = (json!(self.db), json!(self.uid));
                 let secret = Value::String(self.secret().unwrap_or_default().to_string());
+                // Web calls, the common case, convert without building a tree.
+                if matches!(kind, "call_kw" | "call_button" | "dataset")
+                    && let Some(text) =
+                        convert::call_kw_text_to_execute_kw(&body, &db, &uid, &secret, rpc_id)
+                {
+                    return Ok(jsonrpc("/jsonrpc".into(), Bytes::from(text), false));
+                }
+                let call = ModelCall::from_value(kind, route, parse(&body)?)?;
                 Ok(jsonrpc(
                     "/jsonrpc".into(),
-                    call.execute_kw(&json!(self.db), &json!(self.uid), &secret, rpc_id),
+                    bytes(&call.execute_kw(&db, &uid, &secret, rpc_id)),
                     false,
                 ))
             }
             Mode::Json2 => {
                 let (route, body) = if kind == "json2" {
-                    (route.to_string(), body.clone())
+                    (route.to_string(), Bytes::from(body))
                 } else {
-                    ModelCall::from_body(kind, route, body)?.json2()?
+                    let (route, value) =
+                        ModelCall::from_value(kind, route, parse(&body)?)?.json2()?;
+                    (route, bytes(&value))
                 };
                 Ok(Prepared {
                     route,
@@ -399,7 +419,7 @@ async fn choose(
 async fn server_major(client: &Client) -> Option<i64> {
     let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
     let reply = client
-        .post("/jsonrpc", body.to_string().as_bytes(), &[])
+        .post("/jsonrpc", bytes::Bytes::from(body.to_string()), &[])
         .await
         .ok()?;
     let value: Value = serde_json::from_slice(&reply.body).ok()?;

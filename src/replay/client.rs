@@ -4,21 +4,44 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 /// An HTTP answer, whatever its status.
 #[derive(Debug, Clone)]
 pub struct HttpReply {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Kept as received: most runs never read them, and copying them out costs per step.
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Bytes,
     pub elapsed: Duration,
 }
 
 impl HttpReply {
+    /// The first header of that name.
     pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every value of a header (`Set-Cookie` comes once per cookie).
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
+
+    /// All headers as name/value pairs.
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -113,7 +136,7 @@ impl Client {
     pub async fn post(
         &self,
         route: &str,
-        body: &[u8],
+        body: Bytes,
         headers: &[(String, String)],
     ) -> Result<HttpReply, Fault> {
         let start = Instant::now();
@@ -121,23 +144,14 @@ impl Client {
             .http
             .post(format!("{}{route}", self.base))
             .header("Content-Type", "application/json")
-            .body(body.to_vec());
+            .body(body);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let response = request.send().await.map_err(|e| self.fault(&e))?;
+        let mut response = request.send().await.map_err(|e| self.fault(&e))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = response.bytes().await.map_err(|e| self.fault(&e))?.to_vec();
+        let headers = std::mem::take(response.headers_mut());
+        let body = response.bytes().await.map_err(|e| self.fault(&e))?;
         Ok(HttpReply {
             status,
             headers,
@@ -218,7 +232,10 @@ mod tests {
             1,
         )
         .unwrap();
-        let fault = client.post("/jsonrpc", b"{}", &[]).await.unwrap_err();
+        let fault = client
+            .post("/jsonrpc", Bytes::from_static(b"{}"), &[])
+            .await
+            .unwrap_err();
         assert!(matches!(fault, Fault::Refused(_)), "{fault:?}");
         assert!(
             Client::new("ftp://x", false, Duration::from_secs(1), 1)

@@ -19,7 +19,7 @@ use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
 use crate::odoo::rpc::{self, Answer};
 use crate::path::Path;
 use crate::template::redact::Secrets;
-use crate::template::render::Renderer;
+use crate::template::render::{Renderer, Values};
 use crate::template::suite::Suite;
 
 /// How to run.
@@ -32,6 +32,9 @@ pub struct Options {
     pub retry_writes: bool,
     /// Stop starting steps after the first failure.
     pub fail_fast: bool,
+    /// Keep what was sent and received after each step is reported (for `--save-har`). Without
+    /// it, memory stays flat however many steps run.
+    pub keep: bool,
 }
 
 /// What came of a step.
@@ -50,8 +53,18 @@ pub enum Outcome {
 pub struct Answered {
     pub status: u16,
     pub answer: Answer,
-    /// The answer in the shape of the step's baseline (a JSON-RPC envelope, or a JSON-2 value).
-    pub document: Option<Value>,
+    /// How the answer was read.
+    pub dialect: Dialect,
+}
+
+/// What was sent and what came back, as they were: secrets are masked only when a copy
+/// leaves the process ([`StepRun::exchange`]).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: bytes::Bytes,
+    pub reply: Option<HttpReply>,
 }
 
 /// One step's run.
@@ -64,11 +77,35 @@ pub struct StepRun {
     /// Tries made (0 when not sent).
     pub attempts: u32,
     pub elapsed: Duration,
-    /// What was sent and received, secrets masked; `None` when nothing was sent.
-    pub exchange: Option<Exchange>,
+    /// The step's kind (`call_kw`, `json2`, …), which decides the shape of its answer.
+    pub kind: String,
+    /// What was sent and received; `None` when nothing was sent.
+    pub sent: Option<Sent>,
 }
 
 impl StepRun {
+    /// The answer in the shape of the step's baseline (a JSON-RPC envelope, or a JSON-2
+    /// value), whatever dialect carried it.
+    pub fn document(&self) -> Option<Value> {
+        let Outcome::Answered(answered) = &self.outcome else {
+            return None;
+        };
+        let reply = self.sent.as_ref()?.reply.as_ref()?;
+        document(
+            answered.dialect,
+            self.kind == "json2",
+            reply,
+            &answered.answer,
+        )
+    }
+
+    /// What was sent and received, with `secrets` masked, for a saved HAR or a report.
+    pub fn exchange(&self, secrets: &Secrets) -> Option<Exchange> {
+        self.sent
+            .as_ref()
+            .map(|sent| record(secrets, self.index, sent, self.elapsed))
+    }
+
     /// A one-line description of the outcome.
     pub fn describe(&self) -> String {
         match &self.outcome {
@@ -101,25 +138,40 @@ pub struct Context {
     pub secrets: Secrets,
 }
 
-/// The steps each step waits for.
-pub fn dependencies(suite: &Suite) -> Vec<BTreeSet<usize>> {
-    let providers: BTreeMap<&str, usize> = suite
+/// Which step provides each capture.
+fn providers(suite: &Suite) -> BTreeMap<&str, usize> {
+    suite
         .manifest
         .steps
         .iter()
         .enumerate()
         .flat_map(|(i, s)| s.captures.iter().map(move |c| (c.name.as_str(), i)))
-        .collect();
+        .collect()
+}
+
+/// The earlier steps whose answers each step needs.
+fn data_dependencies(suite: &Suite) -> Vec<BTreeSet<usize>> {
+    let providers = providers(suite);
+    let steps = suite.manifest.steps.iter().enumerate();
+    steps
+        .map(|(index, step)| {
+            step.uses
+                .iter()
+                .filter_map(|u| providers.get(u.as_str()).copied())
+                .filter(|&p| p < index)
+                .collect()
+        })
+        .collect()
+}
+
+/// The steps each step waits for: the answers it needs, and the order writes impose.
+pub fn dependencies(suite: &Suite) -> Vec<BTreeSet<usize>> {
+    let data = data_dependencies(suite);
     let mut last_write: Option<usize> = None;
     let mut since_write: Vec<usize> = Vec::new();
     let mut deps = Vec::with_capacity(suite.manifest.steps.len());
     for (index, step) in suite.manifest.steps.iter().enumerate() {
-        let mut own: BTreeSet<usize> = step
-            .uses
-            .iter()
-            .filter_map(|u| providers.get(u.as_str()).copied())
-            .filter(|&p| p < index)
-            .collect();
+        let mut own = data[index].clone();
         if step.read_only {
             own.extend(last_write);
             since_write.push(index);
@@ -133,77 +185,143 @@ pub fn dependencies(suite: &Suite) -> Vec<BTreeSet<usize>> {
     deps
 }
 
-/// Runs every step; `report` is called as each one ends, in the order they end.
-pub async fn run(context: Arc<Context>, report: impl Fn(&StepRun)) -> Vec<StepRun> {
-    let steps = &context.suite.manifest.steps;
-    let count = steps.len();
+/// What the workers share: which steps are ready, waiting, done.
+struct Schedule {
+    ready: VecDeque<usize>,
+    waiting: Vec<usize>,
+    dependents: Vec<Vec<usize>>,
+    data_deps: Vec<BTreeSet<usize>>,
+    results: Vec<Option<StepRun>>,
+    finished: usize,
+    /// Set by --fail-fast after the first failure: why the rest is not run.
+    stopped: Option<String>,
+}
+
+/// What a worker does next.
+enum Next {
+    Run(usize),
+    Wait,
+    Done,
+}
+
+impl Schedule {
+    fn next(&mut self, context: &Context, report: &(dyn Fn(&StepRun) + Send + Sync)) -> Next {
+        loop {
+            if self.finished == self.results.len() {
+                return Next::Done;
+            }
+            let Some(index) = self.ready.pop_front() else {
+                return Next::Wait;
+            };
+            let skip = self.stopped.clone().or_else(|| {
+                failed_provider(
+                    &self.data_deps[index],
+                    &self.results,
+                    &context.suite.manifest.steps,
+                )
+            });
+            match skip {
+                Some(reason) => self.finish(skipped(index, context, reason), context, report),
+                None => return Next::Run(index),
+            }
+        }
+    }
+
+    fn finish(
+        &mut self,
+        mut run: StepRun,
+        context: &Context,
+        report: &(dyn Fn(&StepRun) + Send + Sync),
+    ) {
+        let index = run.index;
+        if matches!(run.outcome, Outcome::Failed { .. })
+            && context.options.fail_fast
+            && self.stopped.is_none()
+        {
+            self.stopped = Some(format!(
+                "not run: --fail-fast stopped the run after {} failed",
+                run.name
+            ));
+        }
+        report(&run);
+        if !context.options.keep {
+            run.sent = None;
+        }
+        self.results[index] = Some(run);
+        self.finished += 1;
+        release(index, &self.dependents, &mut self.waiting, &mut self.ready);
+    }
+}
+
+/// Runs every step; `report` is called as each one ends, in the order they end, one at a time.
+///
+/// `--jobs` workers take ready steps from a shared schedule and record their own results, so
+/// a step costs no task of its own and no round trip through a coordinator.
+pub async fn run(
+    context: Arc<Context>,
+    report: impl Fn(&StepRun) + Send + Sync + 'static,
+) -> Vec<StepRun> {
+    let count = context.suite.manifest.steps.len();
     let deps = dependencies(&context.suite);
-    let data_deps: Vec<BTreeSet<usize>> = steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let providers: BTreeSet<usize> = steps[..i]
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.captures.iter().any(|c| s.uses.contains(&c.name)))
-                .map(|(j, _)| j)
-                .collect();
-            providers
-        })
-        .collect();
-    let mut waiting: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
+    let waiting: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, own) in deps.iter().enumerate() {
         for &d in own {
             dependents[d].push(i);
         }
     }
+    let schedule = Schedule {
+        ready: (0..count).filter(|&i| waiting[i] == 0).collect(),
+        waiting,
+        dependents,
+        data_deps: data_dependencies(&context.suite),
+        results: vec![None; count],
+        finished: 0,
+        stopped: None,
+    };
+    let shared = Arc::new((Mutex::new(schedule), tokio::sync::Notify::new()));
     let captures: Arc<Mutex<Map<String, Value>>> = Arc::new(Mutex::new(Map::new()));
-    let mut results: Vec<Option<StepRun>> = vec![None; count];
-    let mut ready: VecDeque<usize> = (0..count).filter(|&i| waiting[i] == 0).collect();
-    let mut running = JoinSet::new();
-    let mut stopped: Option<String> = None;
-    let mut finished = 0;
-    while finished < count {
-        while running.len() < context.options.jobs.max(1) {
-            let Some(index) = ready.pop_front() else {
-                break;
-            };
-            let skip = stopped
-                .clone()
-                .or_else(|| failed_provider(&data_deps[index], &results, steps));
-            if let Some(reason) = skip {
-                let run = skipped(index, &context, reason);
-                report(&run);
-                results[index] = Some(run);
-                finished += 1;
-                release(index, &dependents, &mut waiting, &mut ready);
-                continue;
+    let report: Arc<dyn Fn(&StepRun) + Send + Sync> = Arc::new(report);
+    let mut workers = JoinSet::new();
+    for _ in 0..context.options.jobs.clamp(1, count.max(1)) {
+        let (context, shared, captures, report) = (
+            context.clone(),
+            shared.clone(),
+            captures.clone(),
+            report.clone(),
+        );
+        workers.spawn(async move {
+            let (schedule, changed) = &*shared;
+            loop {
+                let notified = changed.notified();
+                tokio::pin!(notified);
+                // Registered before the lock is released, so no wake-up can slip past.
+                notified.as_mut().enable();
+                let next = schedule
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .next(&context, &*report);
+                match next {
+                    Next::Done => {
+                        changed.notify_waiters();
+                        return;
+                    }
+                    Next::Wait => notified.await,
+                    Next::Run(index) => {
+                        let run = execute(index, &context, &captures).await;
+                        schedule
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .finish(run, &context, &*report);
+                        changed.notify_waiters();
+                    }
+                }
             }
-            let context = context.clone();
-            let captures = captures.clone();
-            running.spawn(async move { execute(index, &context, &captures).await });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        let Ok(run) = joined else { continue };
-        let index = run.index;
-        if matches!(run.outcome, Outcome::Failed { .. })
-            && context.options.fail_fast
-            && stopped.is_none()
-        {
-            stopped = Some(format!(
-                "not run: --fail-fast stopped the run after {} failed",
-                run.name
-            ));
-        }
-        report(&run);
-        results[index] = Some(run);
-        finished += 1;
-        release(index, &dependents, &mut waiting, &mut ready);
+        });
     }
-    results
+    while workers.join_next().await.is_some() {}
+    let mut schedule = shared.0.lock().unwrap_or_else(|p| p.into_inner());
+    std::mem::take(&mut schedule.results)
         .into_iter()
         .enumerate()
         .map(|(i, r)| r.unwrap_or_else(|| skipped(i, &context, "not run".into())))
@@ -261,7 +379,8 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
         outcome: Outcome::Skipped { reason },
         attempts: 0,
         elapsed: Duration::ZERO,
-        exchange: None,
+        kind: step.kind.clone(),
+        sent: None,
     }
 }
 
@@ -269,13 +388,14 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
     let step = &context.suite.manifest.steps[index];
     let start = Instant::now();
     let mut run = skipped(index, context, String::new());
-    let values = {
-        let mut values = context.values.clone();
+    // The step's captures over the shared variables: nothing else is copied per step.
+    let mut own = Map::new();
+    {
         let captured = captures.lock().unwrap_or_else(|p| p.into_inner());
         for name in &step.uses {
             match captured.get(name) {
                 Some(value) => {
-                    values.insert(name.clone(), value.clone());
+                    own.insert(name.clone(), value.clone());
                 }
                 None => {
                     run.outcome = Outcome::Skipped {
@@ -285,10 +405,13 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
                 }
             }
         }
-        values
-    };
-    let rendered = match context.renderer.render_step(&context.suite, index, &values) {
-        Ok(rendered) => rendered,
+    }
+    let values = Values::with(&context.values, &own);
+    let rendered = match context
+        .renderer
+        .render_step_text(&context.suite, index, &values)
+    {
+        Ok(text) => text,
         Err(error) => {
             run.outcome = Outcome::Failed {
                 cause: format!("the request cannot be rendered: {error}"),
@@ -296,29 +419,37 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
             return run;
         }
     };
-    let prepared =
-        match context
-            .auth
-            .prepare(&step.kind, &step.route, &rendered.body, index as u64 + 1)
-        {
-            Ok(prepared) => prepared,
-            Err(why) => {
-                run.outcome = Outcome::Skipped {
-                    reason: format!(
-                        "cannot be sent in {} mode: {why}",
-                        context.auth.mode.as_str()
-                    ),
-                };
-                return run;
-            }
-        };
-    let body = serde_json::to_vec(&prepared.body).unwrap_or_default();
-    let (outcome, reply, attempts, headers) = send(context, &prepared, &body, step).await;
+    let prepared = match context
+        .auth
+        .prepare(&step.kind, &step.route, rendered, index as u64 + 1)
+    {
+        Ok(prepared) => prepared,
+        Err(why) => {
+            run.outcome = Outcome::Skipped {
+                reason: format!(
+                    "cannot be sent in {} mode: {why}",
+                    context.auth.mode.as_str()
+                ),
+            };
+            return run;
+        }
+    };
+    let body = prepared.body.clone();
+    let (outcome, reply, attempts, headers) = send(context, &prepared, body.clone(), step).await;
     run.attempts = attempts;
     run.elapsed = start.elapsed();
-    if let Outcome::Answered(answered) = &outcome
-        && let Some(document) = &answered.document
+    run.outcome = outcome;
+    run.sent = Some(Sent {
+        url: format!("{}{}", context.client.base(), prepared.route),
+        headers,
+        body,
+        reply,
+    });
+    // Answers are parsed only when a later step needs a value from them.
+    if !step.captures.is_empty()
+        && let Some(document) = run.document()
     {
+        let document = &document;
         let mut captured = captures.lock().unwrap_or_else(|p| p.into_inner());
         for capture in &step.captures {
             if let Some(value) = Path::parse(&capture.path)
@@ -329,16 +460,6 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
             }
         }
     }
-    run.exchange = Some(record(
-        context,
-        index,
-        &prepared,
-        &headers,
-        &body,
-        reply.as_ref(),
-        run.elapsed,
-    ));
-    run.outcome = outcome;
     run
 }
 
@@ -346,7 +467,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
 async fn send(
     context: &Context,
     prepared: &Prepared,
-    body: &[u8],
+    body: bytes::Bytes,
     step: &crate::template::suite::Step,
 ) -> (Outcome, Option<HttpReply>, u32, Vec<(String, String)>) {
     let read_only = step.read_only;
@@ -358,7 +479,11 @@ async fn send(
         attempt += 1;
         let headers = context.auth.headers(prepared).await;
         let may_retry = attempt <= options.retry;
-        match context.client.post(&prepared.route, body, &headers).await {
+        match context
+            .client
+            .post(&prepared.route, body.clone(), &headers)
+            .await
+        {
             Err(fault) => {
                 if may_retry && fault.transient() && (fault.never_sent() || unknown_outcome_ok) {
                     tokio::time::sleep(backoff(attempt)).await;
@@ -423,8 +548,8 @@ async fn send(
                     },
                     _ => Outcome::Answered(Answered {
                         status: reply.status,
-                        document: document(prepared.dialect, step.kind == "json2", &reply, &answer),
                         answer,
+                        dialect: prepared.dialect,
                     }),
                 };
                 return (outcome, Some(reply), attempt, headers);
@@ -458,16 +583,7 @@ fn document(
 }
 
 /// What was sent and received, secrets masked, as an exchange for `--save-har`.
-fn record(
-    context: &Context,
-    index: usize,
-    prepared: &Prepared,
-    headers: &[(String, String)],
-    body: &[u8],
-    reply: Option<&HttpReply>,
-    elapsed: Duration,
-) -> Exchange {
-    let secrets = &context.secrets;
+fn record(secrets: &Secrets, index: usize, sent: &Sent, elapsed: Duration) -> Exchange {
     let mask_body = |bytes: &[u8]| -> Vec<u8> {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(mut value) => {
@@ -485,7 +601,7 @@ fn record(
             .collect::<Vec<_>>()
     };
     let mut request_headers = vec![NameValue::new("Content-Type", "application/json")];
-    request_headers.extend(pairs(headers));
+    request_headers.extend(pairs(&sent.headers));
     Exchange {
         source: Source {
             file: "replay".into(),
@@ -495,17 +611,17 @@ fn record(
         duration_ms: Some(elapsed.as_secs_f64() * 1e3),
         request: Request {
             method: "POST".into(),
-            url: format!("{}{}", context.client.base(), prepared.route),
+            url: secrets.scrub_url(&sent.url),
             headers: request_headers,
             cookies: Vec::new(),
             body: Some(Body {
                 mime_type: Some("application/json".into()),
-                bytes: mask_body(body),
+                bytes: mask_body(&sent.body),
             }),
         },
-        response: reply.map(|reply| Response {
+        response: sent.reply.as_ref().map(|reply| Response {
             status: reply.status,
-            headers: pairs(&reply.headers),
+            headers: pairs(&reply.header_pairs()),
             cookies: Vec::new(),
             body: Some(Body {
                 mime_type: reply.header("content-type").map(str::to_string),

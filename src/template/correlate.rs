@@ -12,7 +12,8 @@
 //!    (`search`, `read`, `search_read`, `web_read`, `web_search_read`, `name_search`, …) links
 //!    where the same integer later stands as a record id *of M*: `args[0]` of a call on M,
 //!    JSON-2 `ids` on M, a domain on `id` of M, `active_id(s)` with `active_model` M,
-//!    `res_id` with `res_model` M.
+//!    `res_id` with `res_model` M. Ids the step was itself asked about are not evidence: a
+//!    `read` of partner 9 answering with partner 9 says nothing new about a later 9.
 //! 3. **Same many2one field**: a `[id, "name"]` pair (or `{"id": …}` object, or x2many id
 //!    list) that a read returned under field F links where the same integer later stands
 //!    under field F: in values to write, in a domain leaf on F, in x2many commands on F.

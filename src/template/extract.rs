@@ -629,14 +629,33 @@ fn link_steps(steps: &mut [Draft]) {
                         .args
                         .first()
                         .is_some_and(|a| a.as_array().is_some_and(Vec::is_empty));
-                producers.extend(correlate::producers(
-                    step.number,
-                    model.as_deref(),
-                    step.call.method.as_deref(),
-                    created,
-                    result,
-                    &at,
-                ));
+                // The ids a step was asked about are not news when its answer repeats them:
+                // a read of partner 9 answering with partner 9 is no evidence for a later 9.
+                let asked: BTreeSet<i64> = step
+                    .call
+                    .ids
+                    .as_ref()
+                    .or_else(|| step.call.args.first())
+                    .map(|ids| match ids {
+                        Value::Array(items) => items.iter().filter_map(Value::as_i64).collect(),
+                        id => id.as_i64().into_iter().collect(),
+                    })
+                    .unwrap_or_default();
+                producers.extend(
+                    correlate::producers(
+                        step.number,
+                        model.as_deref(),
+                        step.call.method.as_deref(),
+                        created,
+                        result,
+                        &at,
+                    )
+                    .into_iter()
+                    .filter(|p| {
+                        !matches!(p.evidence, correlate::Evidence::RecordOf(_))
+                            || !asked.contains(&p.value)
+                    }),
+                );
             }
         }
     }

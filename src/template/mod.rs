@@ -3,6 +3,7 @@
 //! [`suite`] reads and writes the folder, [`render`] fills the templates, [`redact`] keeps
 //! secrets out of everything written.
 
+pub mod compiled;
 pub mod correlate;
 pub mod extract;
 pub mod redact;

@@ -10,6 +10,7 @@ use handlebars::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::compiled::Compiled;
 use super::suite::Suite;
 use crate::error::{Error, Place, Result};
 use crate::path::Path;
@@ -37,6 +38,8 @@ pub struct Rendered {
 /// A handlebars registry set up for JSON: strict, no HTML escaping, the `json`/`str` helpers.
 pub struct Renderer {
     registry: Handlebars<'static>,
+    /// Templates that render without handlebars (see `compiled`), by name.
+    compiled: std::collections::HashMap<String, Compiled>,
 }
 
 fn missing(param: &handlebars::PathAndJson) -> RenderError {
@@ -93,6 +96,10 @@ impl Renderer {
         registry.register_escape_fn(handlebars::no_escape);
         registry.register_helper("json", Box::new(json_helper));
         registry.register_helper("str", Box::new(str_helper));
+        let mut renderer = Renderer {
+            registry,
+            compiled: Default::default(),
+        };
         for (name, built_in) in BUILT_IN {
             let (text, shown) = match templates.map(|dir| dir.join(name)).filter(|p| p.exists()) {
                 Some(path) => {
@@ -107,72 +114,140 @@ impl Renderer {
                 }
                 None => (built_in.to_string(), format!("templates/{name} (built in)")),
             };
-            register(&mut registry, name, &text, &shown)?;
+            renderer.register(name, &text, &shown)?;
         }
-        Ok(Renderer { registry })
+        Ok(renderer)
     }
 
     /// Checks and registers every step template of a suite.
     pub fn add_suite(&mut self, suite: &Suite) -> Result<()> {
         for (step, text) in suite.manifest.steps.iter().zip(&suite.templates) {
             let shown = suite.dir.join(&step.params).display().to_string();
-            register(&mut self.registry, &step.params, text, &shown)?;
+            self.register(&step.params, text, &shown)?;
         }
         Ok(())
     }
 
     /// Registers a lone template file, for `render FILE`.
     pub fn add_file(&mut self, name: &str, text: &str) -> Result<()> {
-        register(&mut self.registry, name, text, name)
+        self.register(name, text, name)
     }
 
-    /// Renders a registered template with `values`, reporting errors against `shown`.
+    /// Checks a template and registers it with handlebars, and compiled when it can be.
+    fn register(&mut self, name: &str, text: &str, shown: &str) -> Result<()> {
+        register(&mut self.registry, name, text, shown)?;
+        match Compiled::compile(text) {
+            Some(compiled) => self.compiled.insert(name.to_string(), compiled),
+            None => self.compiled.remove(name),
+        };
+        Ok(())
+    }
+
+    /// Renders a registered template with `values`; errors name the template as `shown`
+    /// gives it (built only when there is an error).
     pub fn render_text(
         &self,
         name: &str,
-        shown: &str,
-        values: &Map<String, Value>,
+        values: &Values,
+        shown: impl Fn() -> String,
     ) -> Result<String> {
+        if let Some(text) = self.compiled.get(name).and_then(|c| c.render(values)) {
+            return Ok(text);
+        }
         self.registry
-            .render(name, values)
-            .map_err(|err| render_error(shown, &err))
+            .render(name, &values.merged())
+            .map_err(|err| render_error(&shown(), &err))
     }
 
     /// Renders step `index` of a suite into the body it sends.
-    pub fn render_step(
-        &self,
-        suite: &Suite,
-        index: usize,
-        values: &Map<String, Value>,
-    ) -> Result<Rendered> {
+    pub fn render_step(&self, suite: &Suite, index: usize, values: &Values) -> Result<Rendered> {
         let step = &suite.manifest.steps[index];
-        let shown = suite.dir.join(&step.params).display().to_string();
-        let params = self.render_text(&step.params, &shown, values)?;
-        let parsed: Value = serde_json::from_str(&params).map_err(|err| {
-            crate::error::json_syntax(&shown, &err).hint(format!(
-                "the template renders to text that is not JSON; rendered:\n{}",
-                crate::report::table::truncate(&params, 400)
-            ))
+        let text = self.render_step_text(suite, index, values)?;
+        let body = serde_json::from_str(&text).map_err(|err| {
+            crate::error::json_syntax(&suite.dir.join(&step.params).display().to_string(), &err)
         })?;
+        Ok(Rendered {
+            step: step.name.clone(),
+            route: step.route.clone(),
+            body,
+        })
+    }
+
+    /// The body of step `index` as JSON text, checked to be JSON but not parsed into values:
+    /// a replay sends it as it is, or converts it without building a tree.
+    pub fn render_step_text(&self, suite: &Suite, index: usize, values: &Values) -> Result<String> {
+        let step = &suite.manifest.steps[index];
+        let shown = || suite.dir.join(&step.params).display().to_string();
+        let params = self.render_text(&step.params, values, shown)?;
         let envelope = if step.kind == "json2" {
             "envelope.json2.hbs"
         } else {
             "envelope.jsonrpc.hbs"
         };
         let mut data = Map::new();
-        data.insert(
-            "params".into(),
-            Value::String(serde_json::to_string(&parsed).unwrap_or_default()),
-        );
+        data.insert("params".into(), Value::String(params));
         data.insert("rpc_id".into(), Value::from(index + 1));
-        let body_text = self.render_text(envelope, &format!("templates/{envelope}"), &data)?;
-        let body = serde_json::from_str(&body_text)
-            .map_err(|err| crate::error::json_syntax(&format!("templates/{envelope}"), &err))?;
-        Ok(Rendered {
-            step: step.name.clone(),
-            route: step.route.clone(),
-            body,
-        })
+        let body = self.render_text(envelope, &Values::new(&data), || {
+            format!("templates/{envelope}")
+        })?;
+        if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&body) {
+            // Say which template is at fault: usually the step's, which a person edited.
+            let params = data
+                .get("params")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Err(
+                match serde_json::from_str::<serde::de::IgnoredAny>(params) {
+                    Err(params_err) => {
+                        crate::error::json_syntax(&shown(), &params_err).hint(format!(
+                            "the template renders to text that is not JSON; rendered:\n{}",
+                            crate::report::table::truncate(params, 400)
+                        ))
+                    }
+                    Ok(_) => crate::error::json_syntax(&format!("templates/{envelope}"), &err),
+                },
+            );
+        }
+        Ok(body)
+    }
+}
+
+/// The values a template sees: shared variables, and a step's own (its captures) over them.
+#[derive(Debug, Clone, Copy)]
+pub struct Values<'a> {
+    base: &'a Map<String, Value>,
+    overlay: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(base: &'a Map<String, Value>) -> Values<'a> {
+        Values {
+            base,
+            overlay: None,
+        }
+    }
+
+    /// `overlay`'s values win over `base`'s.
+    pub fn with(base: &'a Map<String, Value>, overlay: &'a Map<String, Value>) -> Values<'a> {
+        Values {
+            base,
+            overlay: Some(overlay),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.overlay
+            .and_then(|o| o.get(name))
+            .or_else(|| self.base.get(name))
+    }
+
+    /// One map of everything, for handlebars.
+    pub fn merged(&self) -> Map<String, Value> {
+        let mut all = self.base.clone();
+        if let Some(overlay) = self.overlay {
+            all.extend(overlay.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        all
     }
 }
 
@@ -365,7 +440,9 @@ mod tests {
                 .as_object()
                 .unwrap()
                 .clone();
-        let text = renderer.render_text("t", "t", &values).unwrap();
+        let text = renderer
+            .render_text("t", &Values::new(&values), || "t".into())
+            .unwrap();
         let value: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             value,
@@ -378,11 +455,9 @@ mod tests {
         let renderer =
             renderer_with("steps/001.params.hbs", "{\n  \"uid\": {{json uid}}\n}").unwrap();
         let err = renderer
-            .render_text(
-                "steps/001.params.hbs",
-                "suite/steps/001.params.hbs",
-                &Map::new(),
-            )
+            .render_text("steps/001.params.hbs", &Values::new(&Map::new()), || {
+                "suite/steps/001.params.hbs".into()
+            })
             .unwrap_err();
         let text = err.to_string();
         assert!(
@@ -394,7 +469,7 @@ mod tests {
         assert!(text.contains("--var uid=VALUE"), "{text}");
         let strict = renderer_with("x", "{{nope}}")
             .unwrap()
-            .render_text("x", "x", &Map::new())
+            .render_text("x", &Values::new(&Map::new()), || "x".into())
             .unwrap_err();
         assert!(
             strict.to_string().contains("`nope` has no value"),
@@ -421,8 +496,12 @@ mod tests {
         let template =
             super::super::extract::template_text(&json!({"body": "Hello {{ object.name }}"}));
         let renderer = renderer_with("t", &template).unwrap();
-        let value: Value =
-            serde_json::from_str(&renderer.render_text("t", "t", &Map::new()).unwrap()).unwrap();
+        let value: Value = serde_json::from_str(
+            &renderer
+                .render_text("t", &Values::new(&Map::new()), || "t".into())
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(value, json!({"body": "Hello {{ object.name }}"}));
     }
 }

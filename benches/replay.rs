@@ -1,0 +1,318 @@
+//! Replay throughput: the full replay (rendering, sending, recording outcomes) of N read
+//! calls at `--jobs 64` against the in-process Odoo-compatible server, beside a bare reqwest
+//! loop posting the same bodies with the same concurrency.
+//!
+//! `cargo bench --bench replay` (calls: `ODOO_HAR_BENCH_CALLS`, default 10,000). Target
+//! (issue 4): the full replay within 1.25× the bare loop's time.
+
+#[path = "../tests/support/fake_odoo.rs"]
+mod fake_odoo;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use odoo_har::capture::{self, LoadOptions};
+use odoo_har::odoo::classify;
+use odoo_har::odoo::session::Identity;
+use odoo_har::replay::auth::{Auth, Credentials, Mode};
+use odoo_har::replay::client::Client;
+use odoo_har::replay::runner::{self, Context, Options, Outcome};
+use odoo_har::template::extract::{self, Options as ExtractOptions};
+use odoo_har::template::redact::Secrets;
+use odoo_har::template::render::{self, Renderer};
+use odoo_har::template::suite::Suite;
+use serde_json::{Value, json};
+
+const JOBS: usize = 64;
+
+// The allocator the odoo-har binary uses, so the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A HAR of `calls` web-client reads of partners, as a browser would record them.
+fn capture(calls: usize, url: &str) -> Vec<u8> {
+    let entries: Vec<Value> = (0..calls)
+        .map(|i| {
+            let ids = [9, 15, 10][i % 3];
+            let body = json!({"id": i, "jsonrpc": "2.0", "method": "call", "params": {"model": "res.partner", "method": "read", "args": [[ids], ["name", "email", "phone", "country_id"]], "kwargs": {"context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}}});
+            let response = json!({"jsonrpc": "2.0", "id": i, "result": [{"id": ids, "name": "x"}]});
+            json!({"startedDateTime": "2026-11-28T10:00:00Z", "time": 1.0, "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0},
+                   "request": {"method": "POST", "url": format!("{url}/web/dataset/call_kw/res.partner/read"), "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": -1,
+                               "postData": {"mimeType": "application/json", "text": body.to_string()}},
+                   "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                                "content": {"size": -1, "mimeType": "application/json", "text": response.to_string()}}})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": entries}})).unwrap_or_default()
+}
+
+fn main() {
+    let calls: usize = std::env::var("ODOO_HAR_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let odoo = fake_odoo::FakeOdoo::start();
+    let loaded = capture::parse(
+        "bench.har",
+        capture(calls, &odoo.url),
+        &LoadOptions::default(),
+    )
+    .expect("the generated capture loads");
+    let exchanges = loaded.exchanges;
+    let calls_found: Vec<_> = exchanges.iter().map(classify).collect();
+    let identity = Identity::discover(&exchanges, &calls_found);
+    let extracted = extract::extract(
+        &exchanges,
+        &calls_found,
+        &identity,
+        &Secrets::default(),
+        vec!["bench.har".into()],
+        &ExtractOptions::default(),
+    );
+    let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files);
+    println!(
+        "{} steps against {} at --jobs {JOBS}",
+        suite.manifest.steps.len(),
+        odoo.url
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if std::env::var("ODOO_HAR_BENCH_PROBE").is_ok() {
+        probe(&suite);
+    }
+
+    // ODOO_HAR_BENCH_ONLY=replay or =bare runs one side alone (for profiling).
+    let only = std::env::var("ODOO_HAR_BENCH_ONLY").unwrap_or_default();
+    // Seven interleaved rounds: loopback timings on two shared cores are noisy, so both the
+    // median (the figure to quote) and the best are reported.
+    let (mut full, mut bare) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        if only != "bare" {
+            full.push(runtime.block_on(replay(&odoo.url, &suite)));
+        }
+        if only != "replay" {
+            bare.push(runtime.block_on(bare_loop(&odoo.url, &suite)));
+        }
+    }
+    let stats = |times: &mut Vec<Duration>| {
+        times.sort();
+        (
+            times.get(times.len() / 2).copied().unwrap_or_default(),
+            times.first().copied().unwrap_or_default(),
+        )
+    };
+    let ((full_median, full_best), (bare_median, bare_best)) = (stats(&mut full), stats(&mut bare));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let rate = |d: Duration| calls as f64 / d.as_secs_f64();
+    println!(
+        "bare reqwest loop:        median {:>6.1} ms ({:>6.0} calls/s), best {:>6.1} ms",
+        ms(bare_median),
+        rate(bare_median),
+        ms(bare_best)
+    );
+    println!(
+        "odoo-har replay (full):   median {:>6.1} ms ({:>6.0} calls/s), best {:>6.1} ms",
+        ms(full_median),
+        rate(full_median),
+        ms(full_best)
+    );
+    println!(
+        "ratio {:.2} by medians, {:.2} by bests (target <= 1.25)",
+        full_median.as_secs_f64() / bare_median.as_secs_f64(),
+        full_best.as_secs_f64() / bare_best.as_secs_f64()
+    );
+}
+
+fn credentials() -> Credentials {
+    Credentials {
+        db: Some(fake_odoo::DB.into()),
+        login: Some(fake_odoo::LOGIN.into()),
+        password: None,
+        api_key: Some(fake_odoo::API_KEY.into()),
+        uid: None,
+    }
+}
+
+/// The whole replay of the suite, as `odoo-har replay --mode jsonrpc --jobs 64` runs it.
+async fn replay(url: &str, suite: &Suite) -> Duration {
+    let client = Client::new(url, false, Duration::from_secs(30), JOBS).expect("client");
+    let kinds: Vec<String> = suite
+        .manifest
+        .steps
+        .iter()
+        .map(|s| s.kind.clone())
+        .collect();
+    let auth = Auth::establish(&client, Mode::Jsonrpc, credentials(), &kinds)
+        .await
+        .expect("login");
+    let mut renderer = Renderer::new(None).expect("renderer");
+    renderer.add_suite(suite).expect("templates");
+    let mut values = render::variables(
+        &suite.manifest.variables,
+        &suite.manifest.secrets,
+        &render::Sources::default(),
+    )
+    .expect("variables");
+    values.insert("uid".into(), json!(auth.uid));
+    let context = Arc::new(Context {
+        suite: suite.clone(),
+        renderer,
+        values,
+        secrets: Secrets::from_values([fake_odoo::API_KEY]),
+        auth,
+        client,
+        options: Options {
+            jobs: JOBS,
+            retry: 0,
+            retry_writes: false,
+            fail_fast: false,
+            keep: false,
+        },
+    });
+    let start = Instant::now();
+    let cpu = cpu_ms();
+    let runs = if std::env::var("ODOO_HAR_BENCH_SPAWNED").is_ok() {
+        tokio::spawn(runner::run(context, |_| {}))
+            .await
+            .expect("the run ends")
+    } else {
+        runner::run(context, |_| {}).await
+    };
+    let elapsed = start.elapsed();
+    if std::env::var("ODOO_HAR_BENCH_PROBE").is_ok() {
+        println!(
+            "probe: replay cpu {} ms over {} ms",
+            cpu_ms() - cpu,
+            elapsed.as_millis()
+        );
+    }
+    let ok = runs
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Answered(_)))
+        .count();
+    assert_eq!(ok, runs.len(), "every step answered");
+    elapsed
+}
+
+/// The same bodies, posted by a plain reqwest loop with the same concurrency.
+async fn bare_loop(url: &str, suite: &Suite) -> Duration {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(JOBS)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    // The very bytes the replay sends: rendered and converted before the clock starts.
+    let mut renderer = Renderer::new(None).expect("renderer");
+    renderer.add_suite(suite).expect("templates");
+    let mut values = render::variables(
+        &suite.manifest.variables,
+        &suite.manifest.secrets,
+        &render::Sources::default(),
+    )
+    .expect("variables");
+    values.insert("uid".into(), json!(2));
+    let bodies: Vec<bytes::Bytes> = (0..suite.manifest.steps.len())
+        .map(|i| {
+            let text = renderer
+                .render_step_text(suite, i, &render::Values::new(&values))
+                .expect("render");
+            let spliced = odoo_har::odoo::convert::call_kw_text_to_execute_kw(
+                &text,
+                &json!(fake_odoo::DB),
+                &json!(2),
+                &json!(fake_odoo::API_KEY),
+                i as u64 + 1,
+            );
+            bytes::Bytes::from(spliced.expect("a call_kw body"))
+        })
+        .collect();
+    let bodies = Arc::new(bodies);
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(JOBS));
+    let target = format!("{url}/jsonrpc");
+    let start = Instant::now();
+    let cpu = cpu_ms();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..bodies.len() {
+        let permit = semaphore.clone().acquire_owned().await.expect("semaphore");
+        let (http, bodies, target) = (http.clone(), bodies.clone(), target.clone());
+        tasks.spawn(async move {
+            let response = http
+                .post(&target)
+                .header("Content-Type", "application/json")
+                .body(bodies[i].clone())
+                .send()
+                .await
+                .expect("sent");
+            let bytes = response.bytes().await.expect("body");
+            drop(permit);
+            bytes.len()
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    if std::env::var("ODOO_HAR_BENCH_PROBE").is_ok() {
+        println!(
+            "probe: bare cpu {} ms over {} ms",
+            cpu_ms() - cpu,
+            start.elapsed().as_millis()
+        );
+    }
+    start.elapsed()
+}
+
+fn probe(suite: &Suite) {
+    let mut renderer = Renderer::new(None).expect("renderer");
+    renderer.add_suite(suite).expect("templates");
+    let mut values = render::variables(
+        &suite.manifest.variables,
+        &suite.manifest.secrets,
+        &render::Sources::default(),
+    )
+    .expect("variables");
+    values.insert("uid".into(), json!(2));
+    let start = Instant::now();
+    let mut bodies = Vec::new();
+    for i in 0..suite.manifest.steps.len() {
+        bodies.push(
+            renderer
+                .render_step_text(suite, i, &render::Values::new(&values))
+                .expect("render"),
+        );
+    }
+    println!(
+        "probe: render_step_text x{}: {:?}",
+        bodies.len(),
+        start.elapsed()
+    );
+    let start = Instant::now();
+    for (i, body) in bodies.iter().enumerate() {
+        std::hint::black_box(odoo_har::odoo::convert::call_kw_text_to_execute_kw(
+            body,
+            &json!("d"),
+            &json!(2),
+            &json!("k"),
+            i as u64,
+        ));
+    }
+    println!("probe: call_kw -> execute_kw: {:?}", start.elapsed());
+}
+
+/// CPU time of the whole process (all threads, the server's among them), in milliseconds.
+fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime, fields 14 and 15 of the file: 11 and 12 after the command name.
+    (ticks(11) + ticks(12)) * 10
+}
