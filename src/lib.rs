@@ -14,3 +14,4 @@ pub mod path;
 pub mod replay;
 pub mod report;
 pub mod template;
+pub mod diff;

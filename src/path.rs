@@ -12,6 +12,8 @@ pub enum Segment {
     Index(usize),
     /// `[*]` or `.*`: every element or member.
     Any,
+    /// `..name`: a member of that name at any depth below.
+    Descend(String),
 }
 
 /// A parsed path.
@@ -45,6 +47,19 @@ impl Path {
         let mut i = 0;
         while i < chars.len() {
             match chars[i] {
+                '.' if chars.get(i + 1) == Some(&'.') => {
+                    let start = i + 2;
+                    let mut end = start;
+                    while end < chars.len() && chars[end] != '.' && chars[end] != '[' {
+                        end += 1;
+                    }
+                    let name: String = chars[start..end].iter().collect();
+                    if name.is_empty() {
+                        return Err(format!("`{text}`: `..` needs a name after it"));
+                    }
+                    segments.push(Segment::Descend(name));
+                    i = end;
+                }
                 '.' => {
                     let start = i + 1;
                     let mut end = start;
@@ -114,12 +129,7 @@ impl Path {
 
     /// True when this pattern (which may hold wildcards) matches a concrete path.
     pub fn matches(&self, concrete: &Path) -> bool {
-        self.0.len() == concrete.0.len()
-            && self
-                .0
-                .iter()
-                .zip(&concrete.0)
-                .all(|(pattern, actual)| pattern == &Segment::Any || pattern == actual)
+        matches_segments(&self.0, &concrete.0)
     }
 
     /// A name usable as a handlebars variable: `$.result.records[1].id` → `result_records_1_id`.
@@ -134,6 +144,7 @@ impl Path {
                     .collect(),
                 Segment::Index(i) => i.to_string(),
                 Segment::Any => "all".to_string(),
+                Segment::Descend(k) => k.clone(),
             })
             .collect();
         if parts.is_empty() {
@@ -141,6 +152,20 @@ impl Path {
         } else {
             parts.join("_")
         }
+    }
+}
+
+/// Pattern segments against concrete ones; `..name` may skip any number of segments.
+pub fn matches_segments(pattern: &[Segment], concrete: &[Segment]) -> bool {
+    match pattern.split_first() {
+        None => concrete.is_empty(),
+        Some((Segment::Descend(name), rest)) => (0..concrete.len()).any(|skip| {
+            matches!(&concrete[skip], Segment::Key(k) if k == name) && matches_segments(rest, &concrete[skip + 1..])
+        }),
+        Some((first, rest)) => match concrete.split_first() {
+            Some((actual, tail)) => (first == &Segment::Any || first == actual) && matches_segments(rest, tail),
+            None => false,
+        },
     }
 }
 
@@ -162,6 +187,7 @@ impl fmt::Display for Path {
                 )?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
                 Segment::Any => f.write_str("[*]")?,
+                Segment::Descend(key) => write!(f, "..{key}")?,
             }
         }
         Ok(())
@@ -195,6 +221,12 @@ mod tests {
                 .unwrap()
                 .matches(&Path::parse("$.result.x").unwrap())
         );
+        let anywhere = Path::parse("$..write_date").unwrap();
+        assert_eq!(anywhere.to_string(), "$..write_date");
+        assert!(anywhere.matches(&Path::parse("$.result.records[4].write_date").unwrap()));
+        assert!(anywhere.matches(&Path::parse("$.write_date").unwrap()));
+        assert!(!anywhere.matches(&Path::parse("$.result.records[4].name").unwrap()));
+        assert!(Path::parse("$.result..id").unwrap().matches(&Path::parse("$.result[0].partner_id.id").unwrap()));
     }
 
     #[test]
@@ -210,6 +242,7 @@ mod tests {
                 .contains("`[x]` is not an index")
         );
         assert!(Path::parse("$.a[1").unwrap_err().contains("never closed"));
-        assert!(Path::parse("$..a").unwrap_err().contains("empty name"));
+        assert!(Path::parse("$.a.").unwrap_err().contains("empty name"));
+        assert!(Path::parse("$..").unwrap_err().contains("`..` needs a name"));
     }
 }
