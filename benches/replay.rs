@@ -157,8 +157,8 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
     .expect("variables");
     values.insert("uid".into(), json!(auth.uid));
     let context = Arc::new(Context {
-        suite: suite.clone(),
-        renderer,
+        suite: Arc::new(suite.clone()),
+        renderer: Arc::new(renderer),
         values,
         secrets: Secrets::from_values([fake_odoo::API_KEY]),
         auth,
@@ -169,6 +169,7 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
             retry_writes: false,
             fail_fast: false,
             keep: false,
+            learn_noise: 0,
         },
     });
     let start = Instant::now();

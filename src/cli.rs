@@ -10,6 +10,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One value per process: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the Odoo calls in captures
@@ -27,9 +29,12 @@ pub enum Command {
     /// Write a capture with its secrets removed
     #[command(after_help = REDACT_EXAMPLES)]
     Redact(RedactArgs),
-    /// Send a suite's (or a capture's) calls to an Odoo and record what comes back
+    /// Send a suite's (or a capture's) calls to an Odoo and compare what comes back
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(ReplayArgs),
+    /// Compare two JSON answers (or JSON-RPC envelopes) the way replay does
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
     /// Show what the tool does on a bundled Odoo capture, with no server needed
     Demo(DemoArgs),
 }
@@ -48,6 +53,10 @@ const REPLAY_EXAMPLES: &str = "Examples:
   ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
   ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
   odoo-har replay suite/ --url http://localhost:8069 --dry-run";
+
+const DIFF_EXAMPLES: &str = "Examples:
+  odoo-har diff before.json after.json
+  odoo-har diff a.json b.json --ignore '$.result[*].display_name' --unordered '$.result'";
 
 const REDACT_EXAMPLES: &str = "Examples:
   odoo-har redact capture.har -o capture.redacted.har
@@ -198,7 +207,10 @@ pub struct RedactArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// A suite folder, or captures (extracted in memory)
-    #[arg(required = true, value_name = "SUITE_OR_CAPTURE")]
+    #[arg(
+        required_unless_present = "show_ignored",
+        value_name = "SUITE_OR_CAPTURE"
+    )]
     pub inputs: Vec<String>,
 
     /// The Odoo to send to [env: ODOO_URL]
@@ -280,6 +292,74 @@ pub struct ReplayArgs {
     /// Use envelope templates from this folder instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
+    /// Print the fields ignored by default, and why, then exit
+    #[arg(long)]
+    pub show_ignored: bool,
+
+    /// Before judging, send each read-only step N more times; paths that change between those
+    /// answers are learned noise, ignored and listed
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub learn_noise: u32,
+
+    /// Replay the read-only steps against this second server too and compare its answers with
+    /// the first server's, not with the baselines
+    #[arg(long, value_name = "URL")]
+    pub against: Option<String>,
+
+    /// With --against: send the writes too (to both servers)
+    #[arg(long)]
+    pub allow_writes: bool,
+
+    /// Write a JUnit XML report (GitHub, GitLab, Jenkins)
+    #[arg(long, value_name = "FILE")]
+    pub report_junit: Option<std::path::PathBuf>,
+
+    /// Write a JSON report of every step
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<std::path::PathBuf>,
+
+    /// Rewrite the baselines of steps that differ (never of failed ones)
+    #[arg(long)]
+    pub update: bool,
+}
+
+/// How answers are compared; shared by `replay` and `diff`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Ignore a path (`$.result[*].write_date`, `$..display_name`), optionally for some steps
+    /// only (`res.partner/read:$.result[*].display_name`)
+    #[arg(long = "ignore", value_name = "RULE")]
+    pub ignore: Vec<String>,
+
+    /// Compare the array at this path in any order (records matched by id)
+    #[arg(long = "unordered", value_name = "PATH")]
+    pub unordered: Vec<String>,
+
+    /// Do not ignore Odoo's volatile fields (see --show-ignored)
+    #[arg(long)]
+    pub no_default_ignores: bool,
+
+    /// Colour the diffs
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: crate::diff::Color,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The expected answer (a JSON file)
+    #[arg(value_name = "A")]
+    pub expected: std::path::PathBuf,
+
+    /// The answer to check (a JSON file)
+    #[arg(value_name = "B")]
+    pub actual: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
 pub mod mock;
 pub mod odoo;
@@ -14,4 +15,3 @@ pub mod path;
 pub mod replay;
 pub mod report;
 pub mod template;
-pub mod diff;

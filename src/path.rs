@@ -160,10 +160,13 @@ pub fn matches_segments(pattern: &[Segment], concrete: &[Segment]) -> bool {
     match pattern.split_first() {
         None => concrete.is_empty(),
         Some((Segment::Descend(name), rest)) => (0..concrete.len()).any(|skip| {
-            matches!(&concrete[skip], Segment::Key(k) if k == name) && matches_segments(rest, &concrete[skip + 1..])
+            matches!(&concrete[skip], Segment::Key(k) if k == name)
+                && matches_segments(rest, &concrete[skip + 1..])
         }),
         Some((first, rest)) => match concrete.split_first() {
-            Some((actual, tail)) => (first == &Segment::Any || first == actual) && matches_segments(rest, tail),
+            Some((actual, tail)) => {
+                (first == &Segment::Any || first == actual) && matches_segments(rest, tail)
+            }
             None => false,
         },
     }
@@ -226,7 +229,11 @@ mod tests {
         assert!(anywhere.matches(&Path::parse("$.result.records[4].write_date").unwrap()));
         assert!(anywhere.matches(&Path::parse("$.write_date").unwrap()));
         assert!(!anywhere.matches(&Path::parse("$.result.records[4].name").unwrap()));
-        assert!(Path::parse("$.result..id").unwrap().matches(&Path::parse("$.result[0].partner_id.id").unwrap()));
+        assert!(
+            Path::parse("$.result..id")
+                .unwrap()
+                .matches(&Path::parse("$.result[0].partner_id.id").unwrap())
+        );
     }
 
     #[test]
@@ -243,6 +250,10 @@ mod tests {
         );
         assert!(Path::parse("$.a[1").unwrap_err().contains("never closed"));
         assert!(Path::parse("$.a.").unwrap_err().contains("empty name"));
-        assert!(Path::parse("$..").unwrap_err().contains("`..` needs a name"));
+        assert!(
+            Path::parse("$..")
+                .unwrap_err()
+                .contains("`..` needs a name")
+        );
     }
 }

@@ -36,6 +36,26 @@ fn suite(fixture: &str, dir: &TempDir, extra: &[&str]) -> String {
     out
 }
 
+/// A suite of the demo capture whose baselines are what a fresh test server answers:
+/// extracted, then recorded with `replay --update` against a server of its own.
+fn matching_suite(dir: &TempDir, extra: &[&str]) -> String {
+    let out = suite("demo-odoo16.har", dir, extra);
+    let recorder = FakeOdoo::start();
+    let run = replay(
+        &recorder,
+        &out,
+        &["--update", "--jobs", "1"],
+        &with_password(),
+    );
+    assert!(
+        run.stdout.contains("updated the baseline of"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    out
+}
+
 fn paths(odoo: &FakeOdoo) -> Vec<String> {
     odoo.requests()
         .into_iter()
@@ -47,7 +67,7 @@ fn paths(odoo: &FakeOdoo) -> Vec<String> {
 fn session_mode_replays_the_web_routes_and_chains_the_created_id() {
     let odoo = FakeOdoo::start();
     let dir = TempDir::new("replay-session");
-    let suite = suite("demo-odoo16.har", &dir, &[]);
+    let suite = matching_suite(&dir, &[]);
     let run = replay(&odoo, &suite, &["--jobs", "8"], &with_password());
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
@@ -77,7 +97,9 @@ fn session_mode_replays_the_web_routes_and_chains_the_created_id() {
 #[test]
 fn jsonrpc_mode_converts_web_calls_to_execute_kw_with_an_api_key() {
     let odoo = FakeOdoo::start();
-    let run = replay(&odoo, "fixtures/demo-odoo16.har", &[], &with_key());
+    let dir = TempDir::new("jsonrpc_mode_convert");
+    let suite = matching_suite(&dir, &[]);
+    let run = replay(&odoo, &suite, &[], &with_key());
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr
@@ -190,13 +212,10 @@ fn refused_logins_stop_the_run_with_exit_2() {
 #[test]
 fn an_expired_session_is_renewed_once_and_the_step_sent_again() {
     let odoo = FakeOdoo::start();
+    let dir = TempDir::new("an_expired_session_i");
+    let suite = matching_suite(&dir, &[]);
     odoo.faults().session_calls.store(2, Ordering::SeqCst);
-    let run = replay(
-        &odoo,
-        "fixtures/demo-odoo16.har",
-        &["--jobs", "1"],
-        &with_password(),
-    );
+    let run = replay(&odoo, &suite, &["--jobs", "1"], &with_password());
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let logins = paths(&odoo)
         .iter()
@@ -208,11 +227,13 @@ fn an_expired_session_is_renewed_once_and_the_step_sent_again() {
 #[test]
 fn password_from_standard_input() {
     let odoo = FakeOdoo::start();
+    let dir = TempDir::new("password_from_standa");
+    let suite = matching_suite(&dir, &[]);
     let input = format!("{PASSWORD}\n");
     let run = odoo_har_env(
         &[
             "replay",
-            "fixtures/demo-odoo16.har",
+            &suite,
             "--url",
             &odoo.url,
             "--db",
@@ -263,7 +284,7 @@ fn timeouts_fail_reads_and_retries_are_counted() {
 fn gateway_errors_are_retried_for_reads_and_for_writes_only_when_allowed() {
     let odoo = FakeOdoo::start();
     let dir = TempDir::new("replay-502");
-    let creates = suite("demo-odoo16.har", &dir, &["--method", "create"]);
+    let creates = matching_suite(&dir, &["--method", "create"]);
     odoo.faults().fail_status.store(502, Ordering::SeqCst);
     odoo.faults().fail_next.store(1, Ordering::SeqCst);
     let run = replay(
@@ -297,7 +318,7 @@ fn gateway_errors_are_retried_for_reads_and_for_writes_only_when_allowed() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     odoo.faults().fail_next.store(2, Ordering::SeqCst);
     let dir = TempDir::new("replay-502-read");
-    let read = suite("demo-odoo16.har", &dir, &["--model", "res.users"]);
+    let read = matching_suite(&dir, &["--model", "res.users"]);
     let run = replay(
         &odoo,
         &read,
@@ -311,7 +332,7 @@ fn gateway_errors_are_retried_for_reads_and_for_writes_only_when_allowed() {
 fn cut_connections_html_pages_and_non_json_rpc_answers_are_named() {
     let odoo = FakeOdoo::start();
     let dir = TempDir::new("replay-faults");
-    let read = suite("demo-odoo16.har", &dir, &["--model", "res.users"]);
+    let read = matching_suite(&dir, &["--model", "res.users"]);
     let args = ["--mode", "jsonrpc", "--uid", "2"];
     odoo.faults().cut_next.store(1, Ordering::SeqCst);
     let run = replay(&odoo, &read, &args, &with_key());
@@ -352,10 +373,12 @@ fn cut_connections_html_pages_and_non_json_rpc_answers_are_named() {
 #[test]
 fn serialization_failures_are_retried_even_for_writes() {
     let odoo = FakeOdoo::start();
+    let dir = TempDir::new("serialization_failur");
+    let full = matching_suite(&dir, &[]);
     odoo.faults().serialization_next.store(1, Ordering::SeqCst);
     let run = replay(
         &odoo,
-        "fixtures/demo-odoo16.har",
+        &full,
         &["--retry", "1", "--jobs", "1"],
         &with_password(),
     );
@@ -366,7 +389,7 @@ fn serialization_failures_are_retried_even_for_writes() {
     let run = replay(&odoo, &creates, &["--jobs", "1"], &with_password());
     // Without --retry the create gets the error, and the write that needs its id is skipped.
     assert!(
-        run.stdout.contains("error    001-res.partner.create")
+        run.stdout.contains("FAILED   001-res.partner.create")
             && run.stdout.contains("psycopg2.errors.SerializationFailure"),
         "{}",
         run.stdout
@@ -503,14 +526,11 @@ fn dry_run_sends_nothing_and_masks_secrets() {
 #[test]
 fn the_replay_is_saved_as_a_har_without_secrets() {
     let odoo = FakeOdoo::start();
+    let dir = TempDir::new("the_replay_is_saved_");
+    let suite = matching_suite(&dir, &[]);
     let dir = TempDir::new("replay-har");
     let har = dir.str("replay.har");
-    let run = replay(
-        &odoo,
-        "fixtures/demo-odoo16.har",
-        &["--save-har", &har],
-        &with_password(),
-    );
+    let run = replay(&odoo, &suite, &["--save-har", &har], &with_password());
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = std::fs::read_to_string(&har).unwrap();
     assert!(!text.contains(PASSWORD));

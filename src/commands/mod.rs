@@ -1,6 +1,7 @@
 //! One module per subcommand: wiring between the library and the terminal, no logic of its own.
 
 pub mod demo;
+pub mod diff;
 pub mod extract;
 pub mod inspect;
 pub mod redact;

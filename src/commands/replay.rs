@@ -1,13 +1,16 @@
-//! `odoo-har replay`: a suite's (or a capture's) calls sent again, to any Odoo.
+//! `odoo-har replay`: a suite's (or a capture's) calls sent again, to any Odoo, each answer
+//! judged against its baseline (or, with `--against`, against a first server's answer).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Loaded;
 use crate::cli::{CaptureArgs, ReplayArgs};
+use crate::diff::verdict::{Judge, Kind, Tally, Verdict};
+use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result};
 use crate::odoo::session::Identity;
 use crate::replay::auth::{Auth, Credentials};
@@ -19,9 +22,25 @@ use crate::template::render::{self, Renderer};
 use crate::template::suite::{MANIFEST, Suite};
 
 pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
-    let suite = load(args)?;
+    if args.show_ignored {
+        return show_ignored(out);
+    }
+    let (suite, from_folder) = load(args)?;
+    let suite = if args.against.is_some() && !args.allow_writes {
+        read_only(suite)
+    } else {
+        suite
+    };
     let mut renderer = Renderer::new(args.templates.as_deref())?;
     renderer.add_suite(&suite)?;
+    let mut manifest_rules = args.compare.ignore.clone();
+    manifest_rules.extend(suite.manifest.ignore.iter().cloned());
+    let rules = Rules::new(
+        !args.compare.no_default_ignores,
+        &manifest_rules,
+        &args.compare.unordered,
+    )
+    .map_err(|why| Error::Usage(format!("ignore rules: {why}")))?;
     let url = args.url.clone().or_else(|| std::env::var("ODOO_URL").ok()).ok_or_else(|| {
         Error::Usage("where to replay? give --url or ODOO_URL (odoo-har never sends to the captured server unless told to)".into())
     })?;
@@ -56,12 +75,10 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     };
     let mut values =
         render::variables(&suite.manifest.variables, &suite.manifest.secrets, &sources)?;
-    values.insert("url".into(), Value::String(url.clone()));
-    if let Some(db) = &credentials.db {
-        values.insert("db".into(), Value::String(db.clone()));
-    }
-    if let Some(login) = &credentials.login {
-        values.insert("login".into(), Value::String(login.clone()));
+    for (name, value) in [("db", &credentials.db), ("login", &credentials.login)] {
+        if let Some(value) = value {
+            values.insert(name.into(), Value::String(value.clone()));
+        }
     }
     let kinds: Vec<String> = suite
         .manifest
@@ -70,65 +87,202 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
         .map(|s| s.kind.clone())
         .collect();
     if args.dry_run {
-        return dry_run(args, suite, renderer, values, credentials, &kinds, out);
+        values.insert("url".into(), Value::String(url));
+        return dry_run(args, &suite, &renderer, values, credentials, &kinds, out);
     }
+    let suite = Arc::new(suite);
+    let renderer = Arc::new(renderer);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot start the runtime: {e}")))?;
+    let color = args.compare.color.enabled();
+    let first = Server {
+        url: url.clone(),
+        learn_noise: args.learn_noise,
+    };
+    let (verdicts, secrets, runs) = match &args.against {
+        None => runtime.block_on(replay(
+            args,
+            &suite,
+            &renderer,
+            &values,
+            &credentials,
+            &first,
+            Expected::Baselines,
+            &rules,
+            color,
+        ))?,
+        Some(second) => {
+            eprintln!(
+                "odoo-har: A/B: {url} (A) against {second} (B); B's answers are compared with A's"
+            );
+            let (_, _, runs_a) = runtime.block_on(replay(
+                args,
+                &suite,
+                &renderer,
+                &values,
+                &credentials,
+                &first,
+                Expected::Nothing,
+                &rules,
+                color,
+            ))?;
+            let answers: Vec<Option<Value>> = runs_a.iter().map(|r| r.document()).collect();
+            let noise: Vec<Vec<String>> = runs_a.iter().map(|r| r.noise.clone()).collect();
+            let server_b = Server {
+                url: second.clone(),
+                learn_noise: 0,
+            };
+            runtime.block_on(replay(
+                args,
+                &suite,
+                &renderer,
+                &values,
+                &credentials,
+                &server_b,
+                Expected::Answers(Arc::new(FirstServer { answers, noise })),
+                &rules,
+                color,
+            ))?
+        }
+    };
+    if let Some(path) = &args.save_har {
+        save_har(path, &runs, &secrets)?;
+    }
+    let label = suite.dir.display().to_string();
+    if let Some(path) = &args.report_junit {
+        write_file(path, &crate::report::junit::render(&label, &verdicts))?;
+    }
+    if let Some(path) = &args.report_json {
+        write_file(path, &crate::report::json::render(&label, &verdicts))?;
+    }
+    if args.update {
+        update(&suite, from_folder, &verdicts, &secrets, out)?;
+    }
+    summarize(&runs, &verdicts, out)
+}
+
+/// What B's answers are compared with.
+enum Expected {
+    Baselines,
+    /// A's answers and learned noise.
+    Answers(Arc<FirstServer>),
+    /// A's run in A/B: nothing to compare yet.
+    Nothing,
+}
+
+struct Server {
+    url: String,
+    learn_noise: u32,
+}
+
+/// What server A answered in an A/B run, by step.
+struct FirstServer {
+    answers: Vec<Option<Value>>,
+    noise: Vec<Vec<String>>,
+}
+
+/// One run against one server: the verdicts, the secrets used, and the runs.
+#[allow(clippy::too_many_arguments)]
+async fn replay(
+    args: &ReplayArgs,
+    suite: &Arc<Suite>,
+    renderer: &Arc<Renderer>,
+    values: &Map<String, Value>,
+    credentials: &Credentials,
+    server: &Server,
+    expected: Expected,
+    rules: &Rules,
+    color: bool,
+) -> Result<(Vec<Verdict>, Secrets, Vec<StepRun>)> {
     let jobs = args.jobs.max(1);
     let client = Client::new(
-        &url,
+        &server.url,
         args.insecure,
         Duration::from_secs_f64(args.timeout.max(0.001)),
         jobs,
     )
     .map_err(Error::Usage)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Setup(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
-        let auth = Auth::establish(&client, args.mode, credentials.clone(), &kinds).await?;
-        eprintln!(
-            "odoo-har: replaying {} steps to {url} in {} mode ({}), uid {}",
-            suite.manifest.steps.len(),
-            auth.mode.as_str(),
-            auth.reason,
-            auth.uid
-        );
-        values.insert("uid".into(), Value::from(auth.uid));
-        add_secrets(&mut values, &suite.manifest.secrets, &credentials);
-        let secret_values = auth.secret_values().await;
-        let context = Arc::new(Context {
-            secrets: Secrets::from_values(secret_values.iter().map(String::as_str)),
-            suite,
-            renderer,
-            values,
-            auth,
-            client,
-            options: Options {
-                jobs,
-                retry: args.retry,
-                retry_writes: args.retry_writes,
-                fail_fast: args.fail_fast,
-                keep: args.save_har.is_some(),
-            },
-        });
-        let progress = Progress::new(context.suite.manifest.steps.len(), args.quiet);
-        let progress = Arc::new(progress);
-        let reporter = progress.clone();
-        let runs = runner::run(context.clone(), move |run| reporter.step(run)).await;
-        progress.finish();
-        if let Some(path) = &args.save_har {
-            save_har(path, &runs, &context.secrets)?;
-        }
-        summarize(&runs, out)
+    let kinds: Vec<String> = suite
+        .manifest
+        .steps
+        .iter()
+        .map(|s| s.kind.clone())
+        .collect();
+    let auth = Auth::establish(&client, args.mode, credentials.clone(), &kinds).await?;
+    eprintln!(
+        "odoo-har: replaying {} steps to {} in {} mode ({}), uid {}",
+        suite.manifest.steps.len(),
+        server.url,
+        auth.mode.as_str(),
+        auth.reason,
+        auth.uid
+    );
+    let mut values = values.clone();
+    values.insert("url".into(), Value::String(server.url.clone()));
+    values.insert("uid".into(), Value::from(auth.uid));
+    add_secrets(&mut values, &suite.manifest.secrets, credentials);
+    let secret_values = auth.secret_values().await;
+    let secrets = Secrets::from_values(secret_values.iter().map(String::as_str));
+    let judging = !matches!(expected, Expected::Nothing);
+    let context = Arc::new(Context {
+        secrets: secrets.clone(),
+        suite: suite.clone(),
+        renderer: renderer.clone(),
+        values,
+        auth,
+        client,
+        options: Options {
+            jobs,
+            retry: args.retry,
+            retry_writes: args.retry_writes,
+            fail_fast: args.fail_fast,
+            // A's answers are kept for B to be compared with.
+            keep: args.save_har.is_some() || !judging,
+            learn_noise: server.learn_noise,
+        },
+    });
+    let judge = Arc::new(Judge::new(suite.clone(), rules.clone(), color));
+    let verdicts: Arc<Mutex<Vec<Verdict>>> = Arc::new(Mutex::new(Vec::new()));
+    let progress = Arc::new(Progress::new(suite.manifest.steps.len(), args.quiet));
+    let (reporter, collected, expected) = (progress.clone(), verdicts.clone(), Arc::new(expected));
+    let runs = runner::run(context.clone(), move |run| {
+        let verdict = match &*expected {
+            Expected::Baselines => judge.judge(run),
+            Expected::Answers(a) => {
+                let mut run = run.clone();
+                run.noise.extend(a.noise[run.index].iter().cloned());
+                judge.judge_against(&run, a.answers[run.index].as_ref(), run.document())
+            }
+            Expected::Nothing => judge.judge_against(run, None, None),
+        };
+        reporter.step(run, &verdict, judging);
+        collected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(verdict);
     })
+    .await;
+    progress.finish();
+    let mut verdicts = std::mem::take(&mut *verdicts.lock().unwrap_or_else(|p| p.into_inner()));
+    let order: std::collections::HashMap<&str, usize> = suite
+        .manifest
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    verdicts.sort_by_key(|v| order.get(v.step.as_str()).copied().unwrap_or(usize::MAX));
+    Ok((verdicts, secrets, runs))
 }
 
-/// A suite folder as it is, or captures extracted in memory.
-fn load(args: &ReplayArgs) -> Result<Suite> {
+/// A suite folder as it is (true), or captures extracted in memory (false).
+fn load(args: &ReplayArgs) -> Result<(Suite, bool)> {
     if let [single] = args.inputs.as_slice() {
         let dir = std::path::Path::new(single);
         if dir.join(MANIFEST).is_file() {
-            return Suite::read(dir);
+            return Ok((Suite::read(dir)?, true));
         }
     }
     let loaded = Loaded::from_args(&CaptureArgs {
@@ -152,11 +306,35 @@ fn load(args: &ReplayArgs) -> Result<Suite> {
                 .hint("`odoo-har inspect` the capture to see what it holds"),
         );
     }
-    Ok(Suite::from_memory(
-        &format!("{} (extracted in memory)", loaded.describe()),
-        extracted.manifest,
-        &extracted.files,
+    Ok((
+        Suite::from_memory(
+            &format!("{} (extracted in memory)", loaded.describe()),
+            extracted.manifest,
+            &extracted.files,
+        ),
+        false,
     ))
+}
+
+/// The suite without its writes, for A/B runs that must not change either server.
+fn read_only(mut suite: Suite) -> Suite {
+    let keep: Vec<bool> = suite.manifest.steps.iter().map(|s| s.read_only).collect();
+    let mut index = 0;
+    suite.manifest.steps.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    suite.templates = kept(std::mem::take(&mut suite.templates), &keep);
+    suite.baselines = kept(std::mem::take(&mut suite.baselines), &keep);
+    suite
+}
+
+fn kept<T>(all: Vec<T>, keep: &[bool]) -> Vec<T> {
+    all.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(v, _)| v)
+        .collect()
 }
 
 fn password(args: &ReplayArgs) -> Result<Option<String>> {
@@ -175,11 +353,7 @@ fn password(args: &ReplayArgs) -> Result<Option<String>> {
 }
 
 /// The secrets templates use, with their real values.
-fn add_secrets(
-    values: &mut serde_json::Map<String, Value>,
-    names: &[String],
-    credentials: &Credentials,
-) {
+fn add_secrets(values: &mut Map<String, Value>, names: &[String], credentials: &Credentials) {
     for name in names {
         let value = match name.as_str() {
             "password" => credentials
@@ -198,11 +372,28 @@ fn add_secrets(
     }
 }
 
+fn show_ignored(out: &mut impl Write) -> Result<i32> {
+    super::print((|| {
+        writeln!(
+            out,
+            "Ignored by default (--no-default-ignores turns these off; --ignore adds more):\n"
+        )?;
+        for (rule, why) in DEFAULT_IGNORES {
+            writeln!(out, "  {rule:<30} {why}")?;
+        }
+        writeln!(
+            out,
+            "\nAlso: ids a capture maps (a created record's new id stands for the captured one),\nand paths --learn-noise finds changing between repeated reads."
+        )
+    })())?;
+    Ok(0)
+}
+
 fn dry_run(
     args: &ReplayArgs,
-    suite: Suite,
-    renderer: Renderer,
-    mut values: serde_json::Map<String, Value>,
+    suite: &Suite,
+    renderer: &Renderer,
+    mut values: Map<String, Value>,
     credentials: Credentials,
     kinds: &[String],
     out: &mut impl Write,
@@ -217,7 +408,7 @@ fn dry_run(
     for name in &suite.manifest.secrets {
         values.insert(name.clone(), Value::String("***".into()));
     }
-    values.extend(render::captured_values(&suite)?);
+    values.extend(render::captured_values(suite)?);
     super::print(writeln!(
         out,
         "# dry run: {} mode ({}); nothing is sent, secrets show as ***\n",
@@ -225,7 +416,7 @@ fn dry_run(
         auth.reason
     ))?;
     for (index, step) in suite.manifest.steps.iter().enumerate() {
-        let rendered = renderer.render_step_text(&suite, index, &render::Values::new(&values))?;
+        let rendered = renderer.render_step_text(suite, index, &render::Values::new(&values))?;
         let text = match auth.prepare(&step.kind, &step.route, rendered, index as u64 + 1) {
             Ok(prepared) => {
                 let mut headers: Vec<String> = prepared
@@ -296,14 +487,21 @@ impl Progress {
         Progress { bar, quiet }
     }
 
-    fn step(&self, run: &StepRun) {
-        let line = step_line(run);
+    fn step(&self, run: &StepRun, verdict: &Verdict, judging: bool) {
+        let mut text = step_line(run, verdict, judging);
+        if verdict.verdict == Kind::Differs && !verdict.diff.is_empty() {
+            text.push('\n');
+            for path in &verdict.changed_paths {
+                text.push_str(&format!("           {path}\n"));
+            }
+            text.push_str(&verdict.diff);
+        }
         match &self.bar {
             Some(bar) => {
-                bar.println(line);
+                bar.println(text.trim_end());
                 bar.inc(1);
             }
-            None if !self.quiet => println!("{line}"),
+            None if !self.quiet => println!("{}", text.trim_end()),
             None => {}
         }
     }
@@ -315,16 +513,21 @@ impl Progress {
     }
 }
 
-fn label(run: &StepRun) -> &'static str {
-    match &run.outcome {
-        Outcome::Answered(a) if matches!(a.answer, crate::odoo::rpc::Answer::Error(_)) => "error",
-        Outcome::Answered(_) => "ok",
-        Outcome::Failed { .. } => "FAILED",
-        Outcome::Skipped { .. } => "skipped",
-    }
-}
-
-fn step_line(run: &StepRun) -> String {
+fn step_line(run: &StepRun, verdict: &Verdict, judging: bool) -> String {
+    let label = if judging {
+        match verdict.verdict {
+            Kind::Passed => "passed",
+            Kind::Differs => "differs",
+            Kind::Failed => "FAILED",
+            Kind::Skipped => "skipped",
+        }
+    } else {
+        match &run.outcome {
+            Outcome::Answered(_) => "sent",
+            Outcome::Failed { .. } => "FAILED",
+            Outcome::Skipped { .. } => "skipped",
+        }
+    };
     let status = match &run.outcome {
         Outcome::Answered(a) => a.status.to_string(),
         _ => "-".into(),
@@ -334,30 +537,81 @@ fn step_line(run: &StepRun) -> String {
     } else {
         String::new()
     };
+    let detail = match (&verdict.verdict, run.describe()) {
+        (Kind::Differs, _) => verdict.reason.clone(),
+        (_, described) if !described.is_empty() => described,
+        _ => verdict.reason.clone(),
+    };
+    let noise = if run.noise.is_empty() {
+        String::new()
+    } else {
+        format!(" (learned noise: {})", run.noise.join(", "))
+    };
     format!(
-        "{:<8} {:<44} {:>4} {time:>9}  {}",
-        label(run),
-        run.name,
-        status,
-        run.describe()
+        "{label:<8} {:<44} {status:>4} {time:>9}  {detail}{noise}",
+        run.name
     )
     .trim_end()
     .to_string()
 }
 
-fn summarize(runs: &[StepRun], out: &mut impl Write) -> Result<i32> {
+fn summarize(runs: &[StepRun], verdicts: &[Verdict], out: &mut impl Write) -> Result<i32> {
     let count = |f: fn(&StepRun) -> bool| runs.iter().filter(|r| f(r)).count();
     let sent = count(|r| r.attempts > 0);
-    let ok = count(|r| label(r) == "ok");
-    let errors = count(|r| label(r) == "error");
-    let failed = count(|r| label(r) == "FAILED");
-    let skipped = count(|r| label(r) == "skipped");
-    super::print(writeln!(
-        out,
-        "{} steps: {sent} sent, {ok} ok, {errors} Odoo errors, {failed} failed, {skipped} skipped",
-        runs.len()
-    ))?;
-    Ok(if failed + skipped > 0 { 1 } else { 0 })
+    let errors = count(
+        |r| matches!(&r.outcome, Outcome::Answered(a) if matches!(a.answer, crate::odoo::rpc::Answer::Error(_))),
+    );
+    let failed = count(|r| matches!(r.outcome, Outcome::Failed { .. }));
+    let skipped = count(|r| matches!(r.outcome, Outcome::Skipped { .. }));
+    let ok = runs.len() - errors - failed - skipped;
+    let tally = Tally::of(verdicts);
+    super::print((|| {
+        writeln!(
+            out,
+            "{} steps: {sent} sent, {ok} ok, {errors} Odoo errors, {failed} failed, {skipped} skipped",
+            runs.len()
+        )?;
+        writeln!(out, "{}", tally.line())
+    })())?;
+    Ok(tally.exit_code())
+}
+
+/// `--update`: the baselines of steps that differ become what this run got.
+fn update(
+    suite: &Suite,
+    from_folder: bool,
+    verdicts: &[Verdict],
+    secrets: &Secrets,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !from_folder {
+        return Err(Error::Usage("--update rewrites a suite's baselines: extract the capture into a suite first (`odoo-har extract CAPTURE -o DIR`)".into()));
+    }
+    for verdict in verdicts.iter().filter(|v| v.verdict == Kind::Differs) {
+        let Some(step) = suite.manifest.steps.iter().find(|s| s.name == verdict.step) else {
+            continue;
+        };
+        let (Some(baseline), Some(live)) = (&step.baseline, &verdict.live) else {
+            continue;
+        };
+        let mut live = live.clone();
+        secrets.scrub_json(&mut live);
+        let mut text = serde_json::to_string_pretty(&live).unwrap_or_default();
+        text.push('\n');
+        write_file(&suite.dir.join(baseline), &text)?;
+        super::print(writeln!(out, "updated the baseline of {}", step.name))?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            None,
+            format!("cannot write: {e}"),
+        )
+    })
 }
 
 fn save_har(path: &std::path::Path, runs: &[StepRun], secrets: &Secrets) -> Result<()> {
@@ -366,11 +620,5 @@ fn save_har(path: &std::path::Path, runs: &[StepRun], secrets: &Secrets) -> Resu
     crate::template::redact::redact_har(&mut har, secrets);
     let mut text = serde_json::to_string_pretty(&har).unwrap_or_default();
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| {
-        Error::input(
-            path.display().to_string(),
-            None,
-            format!("cannot write: {e}"),
-        )
-    })
+    write_file(path, &text)
 }

@@ -8,6 +8,7 @@
 
 mod rules;
 mod text;
+pub mod verdict;
 
 use std::collections::HashMap;
 
@@ -33,7 +34,12 @@ impl Change {
             None => "(absent)".to_string(),
             Some(value) => crate::report::table::truncate(&value.to_string(), 60),
         };
-        format!("{}: {} → {}", self.path, show(&self.baseline), show(&self.live))
+        format!(
+            "{}: {} → {}",
+            self.path,
+            show(&self.baseline),
+            show(&self.live)
+        )
     }
 }
 
@@ -48,23 +54,39 @@ pub struct Comparison<'a> {
 
 impl Comparison<'_> {
     fn ignored(&self, at: &[Segment]) -> bool {
-        self.ignore.iter().any(|p| crate::path::matches_segments(&p.0, at))
+        self.ignore
+            .iter()
+            .any(|p| crate::path::matches_segments(&p.0, at))
     }
 
     fn unordered_at(&self, at: &[Segment]) -> bool {
-        self.unordered.iter().any(|p| crate::path::matches_segments(&p.0, at))
+        self.unordered
+            .iter()
+            .any(|p| crate::path::matches_segments(&p.0, at))
     }
 }
 
 /// Every difference between a baseline and a live answer, at most `limit` of them.
-pub fn compare(baseline: &Value, live: &Value, comparison: &Comparison, limit: usize) -> Vec<Change> {
+pub fn compare(
+    baseline: &Value,
+    live: &Value,
+    comparison: &Comparison,
+    limit: usize,
+) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut at = Vec::new();
     walk(baseline, live, comparison, &mut at, &mut changes, limit);
     changes
 }
 
-fn walk(baseline: &Value, live: &Value, comparison: &Comparison, at: &mut Vec<Segment>, changes: &mut Vec<Change>, limit: usize) {
+fn walk(
+    baseline: &Value,
+    live: &Value,
+    comparison: &Comparison,
+    at: &mut Vec<Segment>,
+    changes: &mut Vec<Change>,
+    limit: usize,
+) {
     if changes.len() >= limit || comparison.ignored(at) {
         return;
     }
@@ -90,20 +112,32 @@ fn walk(baseline: &Value, live: &Value, comparison: &Comparison, at: &mut Vec<Se
             }
         }
         (Value::Array(a), Value::Array(b)) => {
-            let (a, b) = if comparison.unordered_at(at) { (sorted(a), sorted(b)) } else { (a.iter().collect(), b.iter().collect()) };
+            let (a, b) = if comparison.unordered_at(at) {
+                (sorted(a), sorted(b))
+            } else {
+                (a.iter().collect(), b.iter().collect())
+            };
             for index in 0..a.len().max(b.len()) {
                 at.push(Segment::Index(index));
                 match (a.get(index), b.get(index)) {
                     (Some(left), Some(right)) => walk(left, right, comparison, at, changes, limit),
-                    (left, right) if !comparison.ignored(at) && changes.len() < limit => changes.push(change(at, left.copied(), right.copied())),
+                    (left, right) if !comparison.ignored(at) && changes.len() < limit => {
+                        changes.push(change(at, left.copied(), right.copied()))
+                    }
                     _ => {}
                 }
                 at.pop();
             }
         }
         (Value::Number(a), Value::Number(b)) => {
-            let mapped = a.as_i64().and_then(|a| comparison.ids.get(&a)).is_some_and(|m| b.as_i64() == Some(*m));
-            let equal = a.as_f64() == b.as_f64() && (a.is_f64() || b.is_f64() || a.as_i64() == b.as_i64() && a.as_u64() == b.as_u64());
+            let mapped = a
+                .as_i64()
+                .and_then(|a| comparison.ids.get(&a))
+                .is_some_and(|m| b.as_i64() == Some(*m));
+            let equal = a.as_f64() == b.as_f64()
+                && (a.is_f64()
+                    || b.is_f64()
+                    || a.as_i64() == b.as_i64() && a.as_u64() == b.as_u64());
             if !equal && !mapped {
                 changes.push(change(at, Some(baseline), Some(live)));
             }
@@ -114,7 +148,11 @@ fn walk(baseline: &Value, live: &Value, comparison: &Comparison, at: &mut Vec<Se
 }
 
 fn change(at: &[Segment], baseline: Option<&Value>, live: Option<&Value>) -> Change {
-    Change { path: Path(at.to_vec()).to_string(), baseline: baseline.cloned(), live: live.cloned() }
+    Change {
+        path: Path(at.to_vec()).to_string(),
+        baseline: baseline.cloned(),
+        live: live.cloned(),
+    }
 }
 
 /// Array elements in a stable order: records by `id`, anything else by its JSON text.
@@ -135,7 +173,12 @@ pub fn normalized(value: &Value, comparison: &Comparison, map_ids: bool) -> Valu
     normalize(value, comparison, map_ids, &mut at)
 }
 
-fn normalize(value: &Value, comparison: &Comparison, map_ids: bool, at: &mut Vec<Segment>) -> Value {
+fn normalize(
+    value: &Value,
+    comparison: &Comparison,
+    map_ids: bool,
+    at: &mut Vec<Segment>,
+) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
@@ -149,11 +192,19 @@ fn normalize(value: &Value, comparison: &Comparison, map_ids: bool, at: &mut Vec
             Value::Object(out)
         }
         Value::Array(items) => {
-            let ordered: Vec<&Value> = if comparison.unordered_at(at) { sorted(items) } else { items.iter().collect() };
+            let ordered: Vec<&Value> = if comparison.unordered_at(at) {
+                sorted(items)
+            } else {
+                items.iter().collect()
+            };
             let mut out = Vec::with_capacity(ordered.len());
             for (index, item) in ordered.into_iter().enumerate() {
                 at.push(Segment::Index(index));
-                out.push(if comparison.ignored(at) { Value::String("(ignored)".into()) } else { normalize(item, comparison, map_ids, at) });
+                out.push(if comparison.ignored(at) {
+                    Value::String("(ignored)".into())
+                } else {
+                    normalize(item, comparison, map_ids, at)
+                });
                 at.pop();
             }
             Value::Array(out)
@@ -178,14 +229,35 @@ mod tests {
     #[test]
     fn key_order_and_number_forms_do_not_matter() {
         let comparison = Comparison::default();
-        assert!(compare(&json!({"a": 1, "b": [1.0, 2]}), &json!({"b": [1, 2], "a": 1}), &comparison, 10).is_empty());
-        let changes = compare(&json!({"result": [{"id": 3, "phone": "+1 555"}]}), &json!({"result": [{"id": 3, "phone": "+1 666"}]}), &comparison, 10);
-        assert_eq!(changes[0].describe(), r#"$.result[0].phone: "+1 555" → "+1 666""#);
+        assert!(
+            compare(
+                &json!({"a": 1, "b": [1.0, 2]}),
+                &json!({"b": [1, 2], "a": 1}),
+                &comparison,
+                10
+            )
+            .is_empty()
+        );
+        let changes = compare(
+            &json!({"result": [{"id": 3, "phone": "+1 555"}]}),
+            &json!({"result": [{"id": 3, "phone": "+1 666"}]}),
+            &comparison,
+            10,
+        );
+        assert_eq!(
+            changes[0].describe(),
+            r#"$.result[0].phone: "+1 555" → "+1 666""#
+        );
     }
 
     #[test]
     fn missing_and_extra_members_and_elements() {
-        let changes = compare(&json!({"a": 1, "l": [1, 2]}), &json!({"b": 2, "l": [1]}), &Comparison::default(), 10);
+        let changes = compare(
+            &json!({"a": 1, "l": [1, 2]}),
+            &json!({"b": 2, "l": [1]}),
+            &Comparison::default(),
+            10,
+        );
         assert_eq!(paths(&changes), ["$.a", "$.l[1]", "$.b"]);
     }
 
@@ -193,18 +265,30 @@ mod tests {
     fn ignore_rules_unordered_arrays_and_mapped_ids() {
         let write_date = Path::parse("$..write_date").unwrap();
         let records = Path::parse("$.result").unwrap();
-        let comparison = Comparison { ignore: vec![&write_date], unordered: vec![&records], ids: HashMap::from([(51, 50)]) };
-        let baseline = json!({"result": [{"id": 9, "write_date": "2026-01-01"}, {"id": 51, "parent_id": 51}]});
-        let live = json!({"result": [{"id": 50, "parent_id": 50}, {"id": 9, "write_date": "2026-11-28"}]});
+        let comparison = Comparison {
+            ignore: vec![&write_date],
+            unordered: vec![&records],
+            ids: HashMap::from([(51, 50)]),
+        };
+        let baseline =
+            json!({"result": [{"id": 9, "write_date": "2026-01-01"}, {"id": 51, "parent_id": 51}]});
+        let live =
+            json!({"result": [{"id": 50, "parent_id": 50}, {"id": 9, "write_date": "2026-11-28"}]});
         assert!(compare(&baseline, &live, &comparison, 10).is_empty());
         let shown = normalized(&baseline, &comparison, true);
-        assert_eq!(shown, json!({"result": [{"id": 9}, {"id": 50, "parent_id": 50}]}));
+        assert_eq!(
+            shown,
+            json!({"result": [{"id": 9}, {"id": 50, "parent_id": 50}]})
+        );
     }
 
     #[test]
     fn the_limit_bounds_the_work() {
         let a: Vec<i64> = (0..1000).collect();
         let b: Vec<i64> = (1..1001).collect();
-        assert_eq!(compare(&json!(a), &json!(b), &Comparison::default(), 5).len(), 5);
+        assert_eq!(
+            compare(&json!(a), &json!(b), &Comparison::default(), 5).len(),
+            5
+        );
     }
 }

@@ -13,16 +13,40 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
     ("$..create_uid", "who created: the replaying user"),
     ("$..__last_update", "Odoo 14–16's concurrency stamp"),
     ("$.result.cache_hashes", "session info: asset cache keys"),
-    ("$.result.registry_hash", "session info (19): registry cache key"),
-    ("$.result.server_version", "session info: the server's build"),
-    ("$.result.server_version_info", "session info: the server's build"),
-    ("$.result.partner_write_date", "session info (18+): a timestamp"),
-    ("$.result.user_settings", "session info (17+): ids and timestamps"),
-    ("$.error.data.debug", "error tracebacks: paths and line numbers of the server's code"),
-    ("$.error.data.arguments", "error arguments repeat the message"),
+    (
+        "$.result.registry_hash",
+        "session info (19): registry cache key",
+    ),
+    (
+        "$.result.server_version",
+        "session info: the server's build",
+    ),
+    (
+        "$.result.server_version_info",
+        "session info: the server's build",
+    ),
+    (
+        "$.result.partner_write_date",
+        "session info (18+): a timestamp",
+    ),
+    (
+        "$.result.user_settings",
+        "session info (17+): ids and timestamps",
+    ),
+    (
+        "$.error.data.debug",
+        "error tracebacks: paths and line numbers of the server's code",
+    ),
+    (
+        "$.error.data.arguments",
+        "error arguments repeat the message",
+    ),
     ("$.error.data.context", "error context"),
     ("json2:$.debug", "JSON-2 error tracebacks"),
-    ("json2:$.arguments", "JSON-2 error arguments repeat the message"),
+    (
+        "json2:$.arguments",
+        "JSON-2 error arguments repeat the message",
+    ),
 ];
 
 /// A rule: a path, and the steps it applies to.
@@ -42,15 +66,27 @@ impl Rule {
             Some(at) if at > 0 => (Some(&text[..at]), &text[at + 1..]),
             _ => (None, text),
         };
-        let scope = scope.map(|s| Pattern::new(s).map_err(|e| format!("`{text}`: the scope `{s}` is not a glob: {e}"))).transpose()?;
-        Ok(Rule { scope, path: Path::parse(path)?, text: text.to_string() })
+        let scope = scope
+            .map(|s| {
+                Pattern::new(s).map_err(|e| format!("`{text}`: the scope `{s}` is not a glob: {e}"))
+            })
+            .transpose()?;
+        Ok(Rule {
+            scope,
+            path: Path::parse(path)?,
+            text: text.to_string(),
+        })
     }
 
     /// True when the rule applies to a step.
     pub fn applies(&self, model_method: Option<&str>, name: &str, kind: &str) -> bool {
         match &self.scope {
             None => true,
-            Some(scope) => model_method.is_some_and(|m| scope.matches(m)) || scope.matches(name) || scope.matches(kind),
+            Some(scope) => {
+                model_method.is_some_and(|m| scope.matches(m))
+                    || scope.matches(name)
+                    || scope.matches(kind)
+            }
         }
     }
 }
@@ -81,11 +117,27 @@ impl Rules {
     }
 
     /// The comparison for one step, with its own extra ignores (the manifest's, learned noise).
-    pub fn for_step<'a>(&'a self, model_method: Option<&str>, name: &str, kind: &str, extra: &'a [Path]) -> super::Comparison<'a> {
-        let pick = |rules: &'a [Rule]| rules.iter().filter(|r| r.applies(model_method, name, kind)).map(|r| &r.path).collect::<Vec<_>>();
+    pub fn for_step<'a>(
+        &'a self,
+        model_method: Option<&str>,
+        name: &str,
+        kind: &str,
+        extra: &'a [Path],
+    ) -> super::Comparison<'a> {
+        let pick = |rules: &'a [Rule]| {
+            rules
+                .iter()
+                .filter(|r| r.applies(model_method, name, kind))
+                .map(|r| &r.path)
+                .collect::<Vec<_>>()
+        };
         let mut ignore = pick(&self.ignore);
         ignore.extend(extra.iter());
-        super::Comparison { ignore, unordered: pick(&self.unordered), ids: Default::default() }
+        super::Comparison {
+            ignore,
+            unordered: pick(&self.unordered),
+            ids: Default::default(),
+        }
     }
 }
 

@@ -21,7 +21,10 @@ impl Color {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            Color::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
         }
     }
 }
@@ -37,7 +40,13 @@ pub fn unified(baseline: &Value, live: &Value, color: bool) -> String {
         let (first, last) = (&group[0], &group[group.len() - 1]);
         let old = first.old_range().start..last.old_range().end;
         let new = first.new_range().start..last.new_range().end;
-        out.push_str(&format!("@@ -{},{} +{},{} @@\n", old.start + 1, old.len(), new.start + 1, new.len()));
+        out.push_str(&format!(
+            "@@ -{},{} +{},{} @@\n",
+            old.start + 1,
+            old.len(),
+            new.start + 1,
+            new.len()
+        ));
         for op in &group {
             for change in diff.iter_changes(op) {
                 let (sign, paint) = match change.tag() {
@@ -71,9 +80,18 @@ mod tests {
             live.insert(format!("k{i:02}"), json!(if i == 25 { 99 } else { i }));
         }
         let text = unified(&Value::Object(baseline), &Value::Object(live), false);
-        assert!(text.contains("-  \"k25\": 25,\n+  \"k25\": 99,\n"), "{text}");
-        assert!(text.contains("   \"k22\": 22,") && !text.contains("k10"), "{text}");
+        assert!(
+            text.contains("-  \"k25\": 25,\n+  \"k25\": 99,\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("   \"k22\": 22,") && !text.contains("k10"),
+            "{text}"
+        );
         let painted = unified(&json!({"a": 1}), &json!({"a": 2}), true);
-        assert!(painted.contains("\x1b[31m-  \"a\": 1\x1b[0m"), "{painted:?}");
+        assert!(
+            painted.contains("\x1b[31m-  \"a\": 1\x1b[0m"),
+            "{painted:?}"
+        );
     }
 }

@@ -35,6 +35,9 @@ pub struct Options {
     /// Keep what was sent and received after each step is reported (for `--save-har`). Without
     /// it, memory stays flat however many steps run.
     pub keep: bool,
+    /// Send each read-only step this many extra times and report the paths whose values
+    /// changed between answers (`--learn-noise`).
+    pub learn_noise: u32,
 }
 
 /// What came of a step.
@@ -81,6 +84,8 @@ pub struct StepRun {
     pub kind: String,
     /// What was sent and received; `None` when nothing was sent.
     pub sent: Option<Sent>,
+    /// Paths whose values changed between repeated reads of this step (`--learn-noise`).
+    pub noise: Vec<String>,
 }
 
 impl StepRun {
@@ -127,8 +132,8 @@ fn first_line(text: &str) -> &str {
 
 /// Everything a step needs to run.
 pub struct Context {
-    pub suite: Suite,
-    pub renderer: Renderer,
+    pub suite: Arc<Suite>,
+    pub renderer: Arc<Renderer>,
     /// Variables and secrets (with their real values) for rendering.
     pub values: Map<String, Value>,
     pub auth: Auth,
@@ -381,6 +386,7 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
         elapsed: Duration::ZERO,
         kind: step.kind.clone(),
         sent: None,
+        noise: Vec::new(),
     }
 }
 
@@ -445,6 +451,9 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
         body,
         reply,
     });
+    if step.read_only && context.options.learn_noise > 0 {
+        run.noise = learn_noise(context, &prepared, &run).await;
+    }
     // Answers are parsed only when a later step needs a value from them.
     if !step.captures.is_empty()
         && let Some(document) = run.document()
@@ -461,6 +470,37 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
         }
     }
     run
+}
+
+/// Sends a read again `learn_noise` times and lists the paths whose values moved: values
+/// that change with no write in between (timestamps, counters, random order) are noise.
+async fn learn_noise(context: &Context, prepared: &Prepared, run: &StepRun) -> Vec<String> {
+    let Some(first) = run.document() else {
+        return Vec::new();
+    };
+    let mut noise = std::collections::BTreeSet::new();
+    for _ in 0..context.options.learn_noise {
+        let headers = context.auth.headers(prepared).await;
+        let Ok(reply) = context
+            .client
+            .post(&prepared.route, prepared.body.clone(), &headers)
+            .await
+        else {
+            continue;
+        };
+        let Ok(again) = serde_json::from_slice::<Value>(&reply.body) else {
+            continue;
+        };
+        let again = match (prepared.dialect, run.kind == "json2") {
+            (Dialect::JsonRpc, true) => again.get("result").cloned().unwrap_or(Value::Null),
+            (Dialect::Json2, false) => json!({"jsonrpc": "2.0", "id": null, "result": again}),
+            _ => again,
+        };
+        for change in crate::diff::compare(&first, &again, &Default::default(), 200) {
+            noise.insert(change.path);
+        }
+    }
+    noise.into_iter().collect()
 }
 
 /// Sends with retries; returns the outcome, the last HTTP reply, the tries made and the headers sent.

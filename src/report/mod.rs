@@ -1,3 +1,5 @@
-//! Presenting results: terminal tables now; JUnit and JSON reports join them with replay.
+//! Presenting results: terminal tables, JUnit XML and JSON reports.
 
+pub mod json;
+pub mod junit;
 pub mod table;

@@ -1,0 +1,149 @@
+//! JUnit XML, as GitHub, GitLab and Jenkins read it: one `<testcase>` per step, `classname`
+//! the model, a difference as `<failure>`, no usable answer as `<error>`, `<skipped>`.
+
+use crate::diff::verdict::{Kind, Tally, Verdict};
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 allows no other control characters, and terminals' colour codes are noise here.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Strips ANSI colour codes from a diff shown in a report.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for end in chars.by_ref() {
+                if end == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The report for a run named `suite`.
+pub fn render(suite: &str, verdicts: &[Verdict]) -> String {
+    let tally = Tally::of(verdicts);
+    let seconds: f64 = verdicts.iter().map(|v| v.duration_ms).sum::<f64>() / 1e3;
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<testsuites name=\"odoo-har\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
+        verdicts.len(),
+        tally.differs,
+        tally.failed,
+        tally.skipped
+    ));
+    xml.push_str(&format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
+        escape(suite),
+        verdicts.len(),
+        tally.differs,
+        tally.failed,
+        tally.skipped
+    ));
+    for v in verdicts {
+        let classname = v.model.clone().unwrap_or_else(|| "odoo".into());
+        xml.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            escape(&classname),
+            escape(&v.step),
+            v.duration_ms / 1e3
+        ));
+        let body = match v.verdict {
+            Kind::Passed => None,
+            Kind::Differs => {
+                let details = format!("{}\n\n{}", v.changed_paths.join("\n"), plain(&v.diff));
+                Some(format!(
+                    "      <failure message=\"{}\" type=\"differs\">{}</failure>\n",
+                    escape(&v.reason),
+                    escape(&details)
+                ))
+            }
+            Kind::Failed => Some(format!(
+                "      <error message=\"{}\" type=\"failed\">{}</error>\n",
+                escape(&v.reason),
+                escape(&v.reason)
+            )),
+            Kind::Skipped => Some(format!(
+                "      <skipped message=\"{}\"/>\n",
+                escape(&v.reason)
+            )),
+        };
+        match body {
+            None => xml.push_str("/>\n"),
+            Some(body) => {
+                xml.push_str(">\n");
+                xml.push_str(&body);
+                if !v.learned_noise.is_empty() {
+                    xml.push_str(&format!(
+                        "      <system-out>learned noise (ignored): {}</system-out>\n",
+                        escape(&v.learned_noise.join(", "))
+                    ));
+                }
+                xml.push_str("    </testcase>\n");
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(step: &str, kind: Kind, reason: &str) -> Verdict {
+        Verdict {
+            step: step.into(),
+            model: Some("res.partner".into()),
+            method: Some("read".into()),
+            verdict: kind,
+            reason: reason.into(),
+            status: Some(200),
+            duration_ms: 12.0,
+            attempts: 1,
+            changed_paths: vec!["$.result[0].phone: \"1\" → \"2\"".into()],
+            diff: "\x1b[31m-  \"phone\": \"1\"\x1b[0m\n".into(),
+            learned_noise: vec![],
+            live: None,
+        }
+    }
+
+    #[test]
+    fn one_testcase_per_step_with_escaped_details() {
+        let xml = render(
+            "suite <1>",
+            &[
+                verdict("001-a", Kind::Passed, ""),
+                verdict("002-b", Kind::Differs, "1 path changed: <x>"),
+                verdict("003-c", Kind::Failed, "refused"),
+                verdict("004-d", Kind::Skipped, "depends"),
+            ],
+        );
+        assert!(xml.contains("<testsuite name=\"suite &lt;1&gt;\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<testcase classname=\"res.partner\" name=\"001-a\" time=\"0.012\"/>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<failure message=\"1 path changed: &lt;x&gt;\" type=\"differs\">$.result[0].phone: &quot;1&quot; → &quot;2&quot;"), "{xml}");
+        assert!(!xml.contains('\x1b'), "colour codes must not reach the XML");
+        assert!(xml.contains("<skipped message=\"depends\"/>"));
+    }
+}
