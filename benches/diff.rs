@@ -15,7 +15,7 @@ fn answer(seed: usize) -> Value {
         .map(|i| {
             let id = seed * 31 + i;
             json!({"id": id, "display_name": format!("Partner {id}, Deco Addict"), "email": format!("contact{id}@example.com"),
-                   "phone": format!("+32 2 {:03} {:02} {:02}", id % 1000, id % 97, id % 89), "is_company": id % 3 == 0,
+                   "phone": format!("+32 2 {:03} {:02} {:02}", id % 1000, id % 97, id % 89), "is_company": id.is_multiple_of(3),
                    "country_id": {"id": 21, "display_name": "Belgium"}, "write_date": format!("2026-11-{:02} 09:10:01", 1 + id % 28),
                    "category_id": [1, 4, 7], "street": "Rue de la Loi 16", "city": "Bruxelles", "zip": "1000", "comment": "<p>Met at the fair.</p>"})
         })
