@@ -35,6 +35,9 @@ pub enum Command {
     /// Compare two JSON answers (or JSON-RPC envelopes) the way replay does
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Check a search domain and print it as JSON-RPC needs it
+    #[command(after_help = DOMAIN_EXAMPLES)]
+    Domain(DomainArgs),
     /// Show what the tool does on a bundled Odoo capture, with no server needed
     Demo(DemoArgs),
 }
@@ -53,6 +56,11 @@ const REPLAY_EXAMPLES: &str = "Examples:
   ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
   ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
   odoo-har replay suite/ --url http://localhost:8069 --dry-run";
+
+const DOMAIN_EXAMPLES: &str = "Examples:
+  odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"
+  odoo-har domain '[[\"name\", \"=ilike\", \"dog\"]]' --explain
+  odoo-har domain \"[('partner_id', 'any', [('name', 'ilike', 'a')])]\" --odoo 16";
 
 const DIFF_EXAMPLES: &str = "Examples:
   odoo-har diff before.json after.json
@@ -360,6 +368,26 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub compare: CompareArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// The domain, in Python syntax (tuples, True/False/None, either quote) or JSON; `-` reads
+    /// standard input
+    #[arg(value_name = "DOMAIN")]
+    pub domain: String,
+
+    /// The Odoo version whose operators apply
+    #[arg(long, value_name = "VERSION", default_value_t = 19, value_parser = clap::value_parser!(u32).range(14..=19))]
+    pub odoo: u32,
+
+    /// Write every implicit '&' out
+    #[arg(long)]
+    pub normalize: bool,
+
+    /// Also say what the domain means, in words
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

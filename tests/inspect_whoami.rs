@@ -604,3 +604,70 @@ fn real_external_api_captures_name_every_error() {
         ["jsonrpc", "xmlrpc"]
     );
 }
+
+#[test]
+fn domain_command_checks_converts_and_explains() {
+    let seed =
+        "[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]";
+    let run = odoo_har(&["domain", seed, "--explain"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "[[\"phone\",\"ilike\",\"+4912\"],\"|\",[\"is_company\",\"=\",true],[\"parent_id\",\"!=\",false]]\nphone contains '+4912' (case-insensitive) AND (is a company OR has a parent)\n"
+    );
+    let normalized = odoo_har(
+        &["domain", "-", "--normalize"],
+        Some(b"[('a', '=', 1), ('b', '=', 2)]"),
+    );
+    assert_eq!(normalized.stdout.trim(), r#"["&",["a","=",1],["b","=",2]]"#);
+    let typo = odoo_har(
+        &["domain", "[('name', '=', 'x'), ('phone', 'ilke', '+49')]"],
+        None,
+    );
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains(
+            "condition 2: operator 'ilke' is not an Odoo operator (did you mean 'ilike'?)"
+        ),
+        "{}",
+        typo.stderr
+    );
+    let old = odoo_har(
+        &[
+            "domain",
+            "[('partner_id', 'any', [('name', 'ilike', 'a')])]",
+            "--odoo",
+            "16",
+        ],
+        None,
+    );
+    assert!(
+        old.stderr
+            .contains("operator 'any' came with Odoo 17; Odoo 16 does not know it"),
+        "{}",
+        old.stderr
+    );
+    let version = odoo_har(&["domain", "[]", "--odoo", "12"], None);
+    assert_eq!(version.code, 2);
+}
+
+#[test]
+fn inspect_flags_domains_odoo_would_refuse() {
+    let Some(path) = shared("odoo16-external-api.har") else {
+        return;
+    };
+    let calls = json_of(&["inspect", &path, "--json"]);
+    let flagged: Vec<(u64, &str)> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| Some((c["entry"].as_u64()?, c["domain_problem"].as_str()?)))
+        .collect();
+    assert_eq!(
+        flagged,
+        [(
+            13,
+            "condition 1: operator 'ilke' is not an Odoo operator (did you mean 'ilike'?)"
+        )]
+    );
+}

@@ -28,6 +28,8 @@ pub struct Row {
     pub ids: Option<Value>,
     /// The search domain the call carried, when it has one.
     pub domain: Option<Value>,
+    /// Why Odoo would refuse that domain, when it would (checked against Odoo 19's operators).
+    pub domain_problem: Option<String>,
     pub summary: String,
     pub status: Option<u16>,
     /// The Odoo exception class (`odoo.exceptions.AccessError`), or null.
@@ -91,6 +93,9 @@ fn row(exchange: &crate::capture::Exchange, call: &OdooCall) -> Row {
         method: call.method.clone(),
         ids: ids(call).cloned(),
         domain: domain(call).cloned(),
+        domain_problem: domain(call)
+            .and_then(|d| crate::odoo::domain::validate(d, 19).err())
+            .map(|e| e.to_string()),
         summary: summary(call),
         status: call.status,
         error,

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod diff;
+pub mod domain;
 pub mod extract;
 pub mod inspect;
 pub mod redact;

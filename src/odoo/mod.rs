@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod convert;
+pub mod domain;
 pub mod methods;
 pub mod rpc;
 pub mod session;
