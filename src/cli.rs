@@ -35,6 +35,9 @@ pub enum Command {
     /// Compare two JSON answers (or JSON-RPC envelopes) the way replay does
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Write captured calls as external-API bodies, curl, Python, Hurl or k6
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
     /// Check a search domain and print it as JSON-RPC needs it
     #[command(after_help = DOMAIN_EXAMPLES)]
     Domain(DomainArgs),
@@ -56,6 +59,11 @@ const REPLAY_EXAMPLES: &str = "Examples:
   ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
   ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
   odoo-har replay suite/ --url http://localhost:8069 --dry-run";
+
+const EXPORT_EXAMPLES: &str = "Examples:
+  odoo-har export preferences.har --format jsonrpc --model res.users
+  odoo-har export suite/ --format python -o calls.py
+  odoo-har export suite/ --format hurl -o hurl/      # one file per call";
 
 const DOMAIN_EXAMPLES: &str = "Examples:
   odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"
@@ -368,6 +376,37 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub compare: CompareArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A suite folder, or captures
+    #[arg(required = true, value_name = "CAPTURE_OR_SUITE")]
+    pub inputs: Vec<String>,
+
+    /// What to write
+    #[arg(long, value_enum)]
+    pub format: crate::export::Format,
+
+    /// Only calls on models matching this glob
+    #[arg(long, value_name = "GLOB")]
+    pub model: Option<String>,
+
+    /// Only calls of methods matching this glob
+    #[arg(long, value_name = "GLOB")]
+    pub method: Option<String>,
+
+    /// Only this step (its name, or its number such as 005)
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+
+    /// Write to this file, or to this folder (one file per call) when it ends with / or exists
+    #[arg(short, long, value_name = "FILE_OR_DIR")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Use export templates from this folder instead of the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

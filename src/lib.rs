@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod mock;
 pub mod odoo;
 pub mod path;

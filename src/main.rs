@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args, &mut out),
         Command::Diff(args) => commands::diff::run(args, &mut out),
         Command::Domain(args) => commands::domain::run(args, &mut out),
+        Command::Export(args) => commands::export::run(args, &mut out),
         Command::Demo(args) => commands::demo::run(args, &mut out),
     };
     match outcome {

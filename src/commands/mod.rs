@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod diff;
 pub mod domain;
+pub mod export;
 pub mod extract;
 pub mod inspect;
 pub mod redact;

@@ -91,7 +91,7 @@ fn mask_secrets(values: &mut Map<String, Value>, secrets: &[String], reveal: boo
 }
 
 /// `005`, `005-res.partner.write` and `res.partner.write` all name step 005.
-fn step_matches(name: &str, wanted: &str) -> bool {
+pub fn step_matches(name: &str, wanted: &str) -> bool {
     name == wanted
         || name
             .split_once('-')

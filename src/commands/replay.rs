@@ -279,14 +279,19 @@ async fn replay(
 
 /// A suite folder as it is (true), or captures extracted in memory (false).
 fn load(args: &ReplayArgs) -> Result<(Suite, bool)> {
-    if let [single] = args.inputs.as_slice() {
+    load_inputs(&args.inputs)
+}
+
+/// A suite folder as it is (true), or captures extracted in memory (false).
+pub fn load_inputs(inputs: &[String]) -> Result<(Suite, bool)> {
+    if let [single] = inputs {
         let dir = std::path::Path::new(single);
         if dir.join(MANIFEST).is_file() {
             return Ok((Suite::read(dir)?, true));
         }
     }
     let loaded = Loaded::from_args(&CaptureArgs {
-        captures: args.inputs.clone(),
+        captures: inputs.to_vec(),
         url: None,
     })?;
     let identity = Identity::discover(&loaded.exchanges, &loaded.calls);

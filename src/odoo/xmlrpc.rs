@@ -105,6 +105,54 @@ pub fn parse(body: &str) -> Result<Message, String> {
     }
 }
 
+/// An XML-RPC `methodCall` body for `method` with `params`, as Python's xmlrpc.client
+/// writes them (`null` as `<nil/>`, which Odoo accepts).
+pub fn method_call(method: &str, params: &[Value]) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>{}</methodName>\n<params>\n",
+        escape(method)
+    );
+    for param in params {
+        xml.push_str("<param>");
+        write_value(&mut xml, param);
+        xml.push_str("</param>\n");
+    }
+    xml.push_str("</params>\n</methodCall>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn write_value(xml: &mut String, value: &Value) {
+    xml.push_str("<value>");
+    match value {
+        Value::Null => xml.push_str("<nil/>"),
+        Value::Bool(b) => xml.push_str(&format!("<boolean>{}</boolean>", u8::from(*b))),
+        Value::Number(n) if n.is_i64() => xml.push_str(&format!("<int>{n}</int>")),
+        Value::Number(n) => xml.push_str(&format!("<double>{n}</double>")),
+        Value::String(s) => xml.push_str(&format!("<string>{}</string>", escape(s))),
+        Value::Array(items) => {
+            xml.push_str("<array><data>");
+            items.iter().for_each(|item| write_value(xml, item));
+            xml.push_str("</data></array>");
+        }
+        Value::Object(map) => {
+            xml.push_str("<struct>");
+            for (name, item) in map {
+                xml.push_str(&format!("<member><name>{}</name>", escape(name)));
+                write_value(xml, item);
+                xml.push_str("</member>");
+            }
+            xml.push_str("</struct>");
+        }
+    }
+    xml.push_str("</value>");
+}
+
 fn param_value(param: &Element) -> Result<Value, String> {
     param.child("value").map(value).unwrap_or(Ok(Value::Null))
 }
@@ -266,6 +314,27 @@ mod tests {
         assert_eq!(
             Value::Array(params),
             json!(["odoo19_lab", 2, "a&b é", "res.partner", "search_count", [[["is_company", "=", true]]], {"limit": 5, "x": null, "d": 1.5}])
+        );
+    }
+
+    #[test]
+    fn calls_written_read_back_the_same() {
+        let params = vec![
+            json!("db"),
+            json!(2),
+            json!("a<b&c"),
+            json!("res.partner"),
+            json!("search_read"),
+            json!([[["is_company", "=", true]]]),
+            json!({"limit": 5, "x": null, "f": 1.5}),
+        ];
+        let xml = method_call("execute_kw", &params);
+        assert_eq!(
+            parse(&xml).unwrap(),
+            Message::Call {
+                method: "execute_kw".into(),
+                params
+            }
         );
     }
 

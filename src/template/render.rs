@@ -16,7 +16,35 @@ use crate::error::{Error, Place, Result};
 use crate::path::Path;
 
 /// The built-in envelope templates (see templates/README.md).
-const BUILT_IN: [(&str, &str); 2] = [
+const BUILT_IN: [(&str, &str); 9] = [
+    (
+        "export.jsonrpc.hbs",
+        include_str!("../../templates/export.jsonrpc.hbs"),
+    ),
+    (
+        "export.xmlrpc.hbs",
+        include_str!("../../templates/export.xmlrpc.hbs"),
+    ),
+    (
+        "export.json2.hbs",
+        include_str!("../../templates/export.json2.hbs"),
+    ),
+    (
+        "export.curl.hbs",
+        include_str!("../../templates/export.curl.hbs"),
+    ),
+    (
+        "export.python.hbs",
+        include_str!("../../templates/export.python.hbs"),
+    ),
+    (
+        "export.hurl.hbs",
+        include_str!("../../templates/export.hurl.hbs"),
+    ),
+    (
+        "export.k6.hbs",
+        include_str!("../../templates/export.k6.hbs"),
+    ),
     (
         "envelope.jsonrpc.hbs",
         include_str!("../../templates/envelope.jsonrpc.hbs"),

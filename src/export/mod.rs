@@ -1,0 +1,569 @@
+//! Captured calls as code other tools run: the external API's JSON-RPC and XML-RPC bodies,
+//! Odoo 19's JSON-2 requests, a curl script, a Python script, a Hurl file, a k6 script.
+//!
+//! Each step is rendered once with markers standing for the secret, the uid and database, and
+//! the values earlier answers give (captures). Each format then writes a marker the way that
+//! language passes values on: Python and k6 keep results in variables, Hurl captures and
+//! `{{name}}`, curl and plain bodies the captured value with a note. The layout of each format
+//! is a handlebars template in `templates/` (`--templates DIR` overrides it).
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::odoo::convert::ModelCall;
+use crate::odoo::xmlrpc;
+use crate::path::{Path, Segment};
+use crate::template::render::{self, Renderer, Values};
+use crate::template::suite::Suite;
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// /jsonrpc object.execute_kw bodies
+    Jsonrpc,
+    /// /xmlrpc/2/object execute_kw bodies
+    Xmlrpc,
+    /// Odoo 19 /json/2 requests with named arguments
+    Json2,
+    /// a bash script of curl commands
+    Curl,
+    /// a Python script (standard library only)
+    Python,
+    /// a Hurl file with captures and asserts
+    Hurl,
+    /// a k6 script
+    K6,
+}
+
+impl Format {
+    pub fn template(self) -> &'static str {
+        match self {
+            Format::Jsonrpc => "export.jsonrpc.hbs",
+            Format::Xmlrpc => "export.xmlrpc.hbs",
+            Format::Json2 => "export.json2.hbs",
+            Format::Curl => "export.curl.hbs",
+            Format::Python => "export.python.hbs",
+            Format::Hurl => "export.hurl.hbs",
+            Format::K6 => "export.k6.hbs",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jsonrpc | Format::Json2 => "txt",
+            Format::Xmlrpc => "xml",
+            Format::Curl => "sh",
+            Format::Python => "py",
+            Format::Hurl => "hurl",
+            Format::K6 => "js",
+        }
+    }
+}
+
+const MARK: char = '\u{2}';
+
+/// What a marker stands for.
+enum Marker<'a> {
+    Secret,
+    Variable(&'a str),
+    Capture(&'a str),
+}
+
+fn marker(text: &str) -> Value {
+    Value::String(format!("{MARK}{text}{MARK}"))
+}
+
+fn read_marker(text: &str) -> Option<Marker<'_>> {
+    let inner = text.strip_prefix(MARK)?.strip_suffix(MARK)?;
+    Some(match inner.split_once(':') {
+        Some(("var", name)) => Marker::Variable(name),
+        Some(("cap", name)) => Marker::Capture(name),
+        _ => Marker::Secret,
+    })
+}
+
+/// One exported call, as the templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub name: String,
+    pub model: String,
+    pub method: String,
+    /// Why the call is not exported (a route with no model method), or empty.
+    pub note: String,
+    /// The variable holding this call's result (`r003`).
+    pub result: String,
+    /// For formats that use captured values as they were: which, and their values.
+    pub linked: String,
+    pub jsonrpc: String,
+    pub xmlrpc: String,
+    pub json2_route: String,
+    pub json2_body: String,
+    pub json2_note: String,
+    pub curl_body: String,
+    /// Like `linked`, for the values the curl script cannot read from answers.
+    pub curl_linked: String,
+    /// Shell variables read from this call's answer (a created id: the whole integer result).
+    pub curl_captures: Vec<Assignment>,
+    pub python_args: String,
+    pub python_kwargs: String,
+    pub python_captures: Vec<Assignment>,
+    pub hurl_body: String,
+    pub hurl_captures: Vec<Assignment>,
+    pub hurl_asserts: Vec<String>,
+    pub js_args: String,
+    pub js_kwargs: String,
+    pub js_captures: Vec<Assignment>,
+}
+
+/// `name = expr`, or for Hurl `name: jsonpath "path"` (the path in `path`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignment {
+    pub name: String,
+    pub expr: String,
+    pub path: String,
+}
+
+/// The session a suite was captured in: what `uid`, `db` and the captures stood for.
+pub struct Captured {
+    pub db: Value,
+    pub uid: Value,
+    pub captures: Map<String, Value>,
+    /// Captures that are a call's whole result (`$.result`, or `$` for JSON-2 steps).
+    pub whole_results: std::collections::BTreeSet<String>,
+}
+
+/// Every selected step as an exported call.
+pub fn calls(
+    suite: &Suite,
+    renderer: &Renderer,
+    selected: &[usize],
+) -> Result<(Vec<Call>, Captured)> {
+    let captured = Captured {
+        db: suite
+            .manifest
+            .variables
+            .get("db")
+            .cloned()
+            .unwrap_or(json!("")),
+        uid: suite
+            .manifest
+            .variables
+            .get("uid")
+            .cloned()
+            .unwrap_or(json!(2)),
+        captures: render::captured_values(suite)?,
+        whole_results: suite
+            .manifest
+            .steps
+            .iter()
+            .flat_map(|s| &s.captures)
+            .filter(|c| matches!(c.path.as_str(), "$.result" | "$"))
+            .map(|c| c.name.clone())
+            .collect(),
+    };
+    let mut values: Map<String, Value> = suite
+        .manifest
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    values.insert("uid".into(), marker("var:uid"));
+    values.insert("db".into(), marker("var:db"));
+    for secret in &suite.manifest.secrets {
+        values.insert(secret.clone(), marker("secret"));
+    }
+    for name in captured.captures.keys() {
+        values.insert(name.clone(), marker(&format!("cap:{name}")));
+    }
+    let mut calls = Vec::new();
+    for &index in selected {
+        let step = &suite.manifest.steps[index];
+        let text = renderer.render_step_text(suite, index, &Values::new(&values))?;
+        let body: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(&step.name, None, e.to_string()))?;
+        let mut call = Call {
+            name: step.name.clone(),
+            model: step.model.clone().unwrap_or_default(),
+            method: step.method.clone().unwrap_or_default(),
+            note: String::new(),
+            result: format!("r{:03}", index + 1),
+            linked: String::new(),
+            jsonrpc: String::new(),
+            xmlrpc: String::new(),
+            json2_route: String::new(),
+            json2_body: String::new(),
+            json2_note: String::new(),
+            curl_body: String::new(),
+            curl_linked: String::new(),
+            curl_captures: Vec::new(),
+            python_args: String::new(),
+            python_kwargs: String::new(),
+            python_captures: Vec::new(),
+            hurl_body: String::new(),
+            hurl_captures: Vec::new(),
+            hurl_asserts: Vec::new(),
+            js_args: String::new(),
+            js_kwargs: String::new(),
+            js_captures: Vec::new(),
+        };
+        match ModelCall::from_value(&step.kind, &step.route, body) {
+            Err(why) => {
+                call.note = no_equivalent(&step.route, &why.0);
+                call.json2_note = call.note.clone();
+            }
+            Ok(model_call) => fill(
+                &mut call,
+                model_call,
+                step,
+                suite.baselines[index].as_ref(),
+                &captured,
+            ),
+        }
+        calls.push(call);
+    }
+    Ok((calls, captured))
+}
+
+/// How to get what a web-only route gave, with the external API.
+fn no_equivalent(route: &str, why: &str) -> String {
+    match route {
+        "/web/action/load" | "/web/action/run" => format!(
+            "{route} has no external equivalent; read the action instead: execute_kw('ir.actions.actions', 'read', [[ACTION_ID]], {{}}) (or search ir.actions.act_window by xml id)"
+        ),
+        r if r.starts_with("/web/session/") => format!(
+            "{route} has no external equivalent; common.version gives the server version and res.users context_get the user's context"
+        ),
+        _ => why.to_string(),
+    }
+}
+
+fn fill(
+    call: &mut Call,
+    model_call: ModelCall,
+    step: &crate::template::suite::Step,
+    baseline: Option<&Value>,
+    captured: &Captured,
+) {
+    let literal = |value: &Value| {
+        resolve(value, &|m| match m {
+            Marker::Secret => json!("{{api_key}}"),
+            Marker::Variable("uid") => captured.uid.clone(),
+            Marker::Variable(_) => captured.db.clone(),
+            Marker::Capture(name) => captured.captures.get(name).cloned().unwrap_or(Value::Null),
+        })
+    };
+    call.linked = step
+        .uses
+        .iter()
+        .map(|u| {
+            format!(
+                "{u} = {}",
+                captured
+                    .captures
+                    .get(u)
+                    .map_or("?".into(), Value::to_string)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let execute_kw =
+        model_call
+            .clone()
+            .execute_kw(&marker("var:db"), &marker("var:uid"), &marker("secret"), 1);
+    call.jsonrpc = serde_json::to_string_pretty(&literal(&execute_kw)).unwrap_or_default();
+    let args = literal(&Value::Array(model_call.args.clone()));
+    let kwargs = literal(&Value::Object(model_call.kwargs.clone()));
+    call.xmlrpc = xmlrpc::method_call(
+        "execute_kw",
+        &[
+            captured.db.clone(),
+            captured.uid.clone(),
+            json!("{{api_key}}"),
+            json!(call.model),
+            json!(call.method),
+            args.clone(),
+            kwargs.clone(),
+        ],
+    );
+    let plain = ModelCall {
+        args: args.as_array().cloned().unwrap_or_default(),
+        kwargs: kwargs.as_object().cloned().unwrap_or_default(),
+        ..model_call.clone()
+    };
+    match plain.json2() {
+        Ok((route, body)) => {
+            call.json2_route = route;
+            call.json2_body = serde_json::to_string_pretty(&body).unwrap_or_default();
+        }
+        Err(why) => call.json2_note = why.0,
+    }
+    // curl: one single-quoted shell word; the secret, database and uid are spliced in from
+    // the shell's variables, and so are ids earlier calls created (read with sed).
+    let shell_chained = |name: &str| suite_capture_is_whole_result(name, captured);
+    let compact = serde_json::to_string(&resolve(&execute_kw, &|m| match m {
+        Marker::Capture(name) if shell_chained(name) => marker(&format!("cap:{name}")),
+        Marker::Capture(name) => captured.captures.get(name).cloned().unwrap_or(Value::Null),
+        other => marker(match other {
+            Marker::Secret => "secret",
+            Marker::Variable("uid") => "var:uid",
+            _ => "var:db",
+        }),
+    }))
+    .unwrap_or_default();
+    let token = |name: &str| serde_json::to_string(&marker(name)).unwrap_or_default();
+    call.curl_body = format!(
+        "'{}'",
+        compact
+            .replace('\'', "'\\''")
+            .replace(&token("secret"), "\"'\"$SECRET\"'\"")
+            .replace(&token("var:db"), "\"'\"$ODOO_DB\"'\"")
+            .replace(&token("var:uid"), "'\"$ODOO_UID\"'")
+    );
+    for name in step.uses.iter().filter(|n| shell_chained(n)) {
+        call.curl_body = call
+            .curl_body
+            .replace(&token(&format!("cap:{name}")), &format!("'\"${name}\"'"));
+    }
+    call.curl_linked = step
+        .uses
+        .iter()
+        .filter(|n| !shell_chained(n))
+        .map(|u| {
+            format!(
+                "{u} = {}",
+                captured
+                    .captures
+                    .get(u)
+                    .map_or("?".into(), Value::to_string)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Python and k6: markers become names.
+    let name_of = |m: Marker| match m {
+        Marker::Secret => "SECRET".to_string(),
+        Marker::Variable("uid") => "UID".to_string(),
+        Marker::Variable(_) => "DB".to_string(),
+        Marker::Capture(name) => name.to_string(),
+    };
+    call.python_args = python(&Value::Array(model_call.args.clone()), &name_of);
+    call.python_kwargs = python(&Value::Object(model_call.kwargs.clone()), &name_of);
+    call.js_args = javascript(&Value::Array(model_call.args.clone()), &name_of);
+    call.js_kwargs = javascript(&Value::Object(model_call.kwargs.clone()), &name_of);
+    // Hurl: variables in the JSON body.
+    let hurl = serde_json::to_string_pretty(&execute_kw).unwrap_or_default();
+    call.hurl_body = substitute(&hurl, &|m| match m {
+        Marker::Secret => "\"{{api_key}}\"".into(),
+        Marker::Variable("uid") => "{{uid}}".into(),
+        Marker::Variable(_) => "\"{{db}}\"".into(),
+        Marker::Capture(name) => format!("{{{{{name}}}}}"),
+    });
+    let from_result = |path: &str| -> Vec<Segment> {
+        let parsed = Path::parse(path).map(|p| p.0).unwrap_or_default();
+        if step.kind == "json2" {
+            parsed
+        } else {
+            parsed.into_iter().skip(1).collect()
+        }
+    };
+    for capture in &step.captures {
+        let relative = from_result(&capture.path);
+        let brackets: String = relative
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => format!("[{}]", serde_json::to_string(k).unwrap_or_default()),
+                Segment::Index(i) => format!("[{i}]"),
+                _ => String::new(),
+            })
+            .collect();
+        let expr = format!("{}{brackets}", call.result);
+        let mut full = vec![Segment::Key("result".into())];
+        full.extend(relative);
+        let path = Path(full).to_string();
+        call.python_captures.push(Assignment {
+            name: capture.name.clone(),
+            expr: expr.clone(),
+            path: path.clone(),
+        });
+        call.js_captures.push(Assignment {
+            name: capture.name.clone(),
+            expr,
+            path: path.clone(),
+        });
+        call.hurl_captures.push(Assignment {
+            name: capture.name.clone(),
+            expr: String::new(),
+            path,
+        });
+    }
+    call.hurl_asserts = asserts(step, baseline);
+    for capture in step.captures.iter().filter(|c| {
+        suite_capture_is_whole_result(&c.name, captured)
+            && matches!(c.path.as_str(), "$.result" | "$")
+    }) {
+        call.curl_captures.push(Assignment {
+            name: capture.name.clone(),
+            expr: String::new(),
+            path: capture.path.clone(),
+        });
+    }
+}
+
+/// True when a capture is an integer a call answered with as its whole result (a created
+/// id): a shell script can read that one without a JSON parser.
+fn suite_capture_is_whole_result(name: &str, captured: &Captured) -> bool {
+    captured.whole_results.contains(name) && captured.captures.get(name).is_some_and(Value::is_i64)
+}
+
+/// Asserts on the stable parts of a baseline: its shape, not values a run may change.
+fn asserts(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
+    let result = match baseline {
+        Some(document) if step.kind == "json2" => Some(document),
+        Some(document) => document.get("result"),
+        None => None,
+    };
+    let minted = step.captures.iter().any(|c| c.path == "$.result");
+    match result {
+        Some(Value::Array(items)) => {
+            vec![format!("jsonpath \"$.result\" count == {}", items.len())]
+        }
+        Some(Value::Object(map)) if map.contains_key("records") => {
+            vec!["jsonpath \"$.result.records\" exists".into()]
+        }
+        Some(Value::Bool(b)) => vec![format!("jsonpath \"$.result\" == {b}")],
+        Some(Value::Number(_)) if minted => vec!["jsonpath \"$.result\" isInteger".into()],
+        Some(Value::Number(n)) => vec![format!("jsonpath \"$.result\" == {n}")],
+        Some(_) => vec!["jsonpath \"$.result\" exists".into()],
+        None => Vec::new(),
+    }
+}
+
+/// The value with every marker string replaced.
+fn resolve(value: &Value, with: &dyn Fn(Marker) -> Value) -> Value {
+    match value {
+        Value::String(s) => read_marker(s).map_or_else(|| value.clone(), with),
+        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, with)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve(v, with)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// JSON text with every quoted marker replaced by the given text.
+fn substitute(text: &str, with: &dyn Fn(Marker) -> String) -> String {
+    let open = "\"\\u0002";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find("\\u0002\"") else {
+            break;
+        };
+        let inner = format!("{MARK}{}{MARK}", &after[..end]);
+        out.push_str(&rest[..start]);
+        out.push_str(&read_marker(&inner).map(with).unwrap_or_default());
+        rest = &after[end + "\\u0002\"".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A Python literal: dicts, lists, True/False/None, markers as names.
+fn python(value: &Value, name_of: &dyn Fn(Marker) -> String) -> String {
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            read_marker(s).map_or_else(|| serde_json::to_string(s).unwrap_or_default(), name_of)
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|v| python(v, name_of))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!(
+                    "{}: {}",
+                    serde_json::to_string(k).unwrap_or_default(),
+                    python(v, name_of)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A JavaScript literal (JSON, markers as names).
+fn javascript(value: &Value, name_of: &dyn Fn(Marker) -> String) -> String {
+    substitute(&serde_json::to_string(value).unwrap_or_default(), name_of)
+}
+
+/// The template's output for `calls`.
+pub fn render(
+    renderer: &Renderer,
+    format: Format,
+    source: &str,
+    suite: &Suite,
+    captured: &Captured,
+    calls: &[Call],
+) -> Result<String> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut data = Map::new();
+    data.insert("source".into(), json!(source));
+    data.insert(
+        "url".into(),
+        json!(text(suite.manifest.variables.get("url"))),
+    );
+    data.insert("db".into(), captured.db.clone());
+    data.insert("uid".into(), captured.uid.clone());
+    data.insert(
+        "login".into(),
+        json!(text(suite.manifest.variables.get("login"))),
+    );
+    data.insert(
+        "calls".into(),
+        serde_json::to_value(calls).unwrap_or_default(),
+    );
+    renderer.render_text(format.template(), &Values::new(&data), || {
+        format!("templates/{}", format.template())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_become_names_or_placeholders() {
+        let value = json!(["a'b", marker("cap:s003_result"), {"k": marker("secret"), "n": null, "t": true}]);
+        let names = |m: Marker| match m {
+            Marker::Capture(n) => n.to_string(),
+            Marker::Secret => "SECRET".into(),
+            Marker::Variable(v) => v.to_uppercase(),
+        };
+        assert_eq!(
+            python(&value, &names),
+            r#"["a'b", s003_result, {"k": SECRET, "n": None, "t": True}]"#
+        );
+        assert_eq!(
+            javascript(&value, &names),
+            r#"["a'b",s003_result,{"k":SECRET,"n":null,"t":true}]"#
+        );
+    }
+}

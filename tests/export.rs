@@ -1,0 +1,358 @@
+//! `export` in every format; curl and Python output run against the test server.
+
+mod common;
+#[path = "support/fake_odoo.rs"]
+mod fake_odoo;
+
+use common::{SECRETS, TempDir, odoo_har, odoo_har_env};
+use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};
+use serde_json::{Value, json};
+
+const FORMATS: [&str; 7] = ["jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6"];
+
+fn export(input: &str, format: &str, extra: &[&str]) -> String {
+    let mut args = vec!["export", input, "--format", format];
+    args.extend(extra);
+    let run = odoo_har(&args, None);
+    assert_eq!(run.code, 0, "export {input} {format}: {}", run.stderr);
+    run.stdout
+}
+
+/// The demo suite with baselines a fresh test server answered.
+fn recorded_suite(dir: &TempDir) -> String {
+    let out = dir.str("suite");
+    assert_eq!(
+        odoo_har(&["extract", "fixtures/demo-odoo16.har", "-o", &out], None).code,
+        0
+    );
+    let recorder = FakeOdoo::start();
+    let run = odoo_har_env(
+        &[
+            "replay",
+            &out,
+            "--url",
+            &recorder.url,
+            "--db",
+            DB,
+            "--login",
+            "admin",
+            "--update",
+            "--jobs",
+            "1",
+        ],
+        None,
+        &[("ODOO_PASSWORD", PASSWORD)],
+    );
+    assert!(
+        run.stdout.contains("updated the baseline of"),
+        "{}",
+        run.stderr
+    );
+    out
+}
+
+/// The `result` of each step's baseline in a suite folder, by step name.
+fn baselines(suite: &str) -> Vec<(String, Value)> {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(format!("{suite}/odoo-har.toml")).unwrap())
+            .unwrap();
+    manifest["step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let file = format!("{suite}/{}", s["baseline"].as_str().unwrap());
+            let document: Value =
+                serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+            (
+                s["name"].as_str().unwrap().to_string(),
+                document["result"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The answers equal the recorded ones, as replay compares them: the created partner's new
+/// id stands for the captured one.
+fn same_as_recorded(suite: &str, got: &[Value]) {
+    let recorded = baselines(suite);
+    assert_eq!(got.len(), recorded.len());
+    let created = (
+        recorded[2].1.as_i64().unwrap(),
+        got[2].as_i64().expect("the create answers an id"),
+    );
+    let comparison = odoo_har::diff::Comparison {
+        ids: [created].into_iter().collect(),
+        ..Default::default()
+    };
+    for ((name, expected), answer) in recorded.iter().zip(got) {
+        let changes = odoo_har::diff::compare(expected, answer, &comparison, 10);
+        assert!(changes.is_empty(), "{name}: {changes:?}");
+    }
+}
+
+#[test]
+fn every_format_for_every_fixture_and_no_secret_in_any() {
+    let fixtures = [
+        "demo-odoo16.har",
+        "odoo14-chrome.har",
+        "odoo16-firefox.har",
+        "odoo17-chrome-sanitized.har",
+        "odoo18-chrome.har",
+        "odoo19-minimal.har",
+        "curl-chrome.sh",
+        "fetch-firefox.js",
+        "payload-call_kw.json",
+    ];
+    for fixture in fixtures {
+        for format in FORMATS {
+            let text = export(&format!("fixtures/{fixture}"), format, &[]);
+            assert!(text.len() > 100, "{fixture} {format}: {text}");
+            for secret in SECRETS {
+                assert!(!text.contains(secret), "{fixture} {format} holds {secret}");
+            }
+        }
+    }
+    let jsonrpc = export("fixtures/demo-odoo16.har", "jsonrpc", &["--step", "001"]);
+    let body: Value = serde_json::from_str(jsonrpc.split_once('\n').unwrap().1.trim()).unwrap();
+    assert_eq!(
+        body["params"]["args"],
+        json!(["demo16", 2, "{{api_key}}", "res.users", "read", [[2], ["__last_update", "name", "email", "lang", "tz", "tz_offset", "signature", "display_name"]], {"context": {"allowed_company_ids": [1], "lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}])
+    );
+    let action = export("fixtures/odoo14-chrome.har", "jsonrpc", &[]);
+    assert!(
+        action.contains("/web/action/load has no external equivalent; read the action instead"),
+        "{action}"
+    );
+    let search_read = export("fixtures/odoo14-chrome.har", "jsonrpc", &["--step", "002"]);
+    assert!(search_read.contains("\"web_search_read\""), "{search_read}");
+    let xml = export("fixtures/demo-odoo16.har", "xmlrpc", &["--step", "001"]);
+    assert!(
+        xml.contains("<methodName>execute_kw</methodName>")
+            && xml.contains("<string>{{api_key}}</string>"),
+        "{xml}"
+    );
+    let json2 = export("fixtures/demo-odoo16.har", "json2", &["--step", "001"]);
+    assert!(
+        json2.contains("POST https://demo16.example.com/json/2/res.users/read")
+            && json2.contains("\"ids\": [\n    2\n  ]"),
+        "{json2}"
+    );
+    assert!(
+        json2.contains("Authorization: bearer {{api_key}}"),
+        "{json2}"
+    );
+}
+
+#[test]
+fn the_python_script_runs_and_gets_the_recorded_answers() {
+    let dir = TempDir::new("export-python");
+    let suite = recorded_suite(&dir);
+    let script = dir.str("calls.py");
+    assert_eq!(
+        odoo_har(
+            &["export", &suite, "--format", "python", "-o", &script],
+            None
+        )
+        .code,
+        0
+    );
+    let odoo = FakeOdoo::start();
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .env("ODOO_URL", &odoo.url)
+        .env("ODOO_DB", DB)
+        .env("ODOO_LOGIN", "admin")
+        .env("ODOO_API_KEY", API_KEY)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<Value> = results.iter().map(|r| r["result"].clone()).collect();
+    same_as_recorded(&suite, &got);
+    assert_eq!(results[1]["step"], json!("002-res.partner.web_search_read"));
+    assert_eq!(results.len(), 5);
+    // Every call was a POST, the first the login.
+    let requests = odoo.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|(m, p, _)| m == "POST" && p == "/jsonrpc")
+    );
+    assert!(requests[0].2.contains("\"login\""));
+    // An Odoo error is raised with Odoo's message.
+    let wrong = std::process::Command::new("python3")
+        .arg(&script)
+        .env("ODOO_URL", &odoo.url)
+        .env("ODOO_DB", DB)
+        .env("ODOO_LOGIN", "admin")
+        .env("ODOO_API_KEY", "wrong")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr)
+            .contains("OdooError: login refused for user admin on database fake_db")
+    );
+}
+
+#[test]
+fn the_curl_script_runs_and_gets_the_recorded_answers() {
+    let dir = TempDir::new("export-curl");
+    let suite = recorded_suite(&dir);
+    let script = dir.str("calls.sh");
+    assert_eq!(
+        odoo_har(&["export", &suite, "--format", "curl", "-o", &script], None).code,
+        0
+    );
+    let odoo = FakeOdoo::start();
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .env("ODOO_URL", &odoo.url)
+        .env("ODOO_DB", DB)
+        .env("ODOO_API_KEY", API_KEY)
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: Vec<Value> = stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 5);
+    same_as_recorded(
+        &suite,
+        &answers
+            .iter()
+            .map(|a| a["result"].clone())
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        answers.iter().all(|a| a.get("error").is_none()),
+        "{answers:?}"
+    );
+
+    assert_eq!(
+        odoo.record("res.partner", 50).unwrap()["phone"],
+        json!("+32 2 290 34 90")
+    );
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(!text.contains(API_KEY) && text.contains("\"$SECRET\""));
+}
+
+#[test]
+fn hurl_and_k6_are_well_formed_and_chain_the_created_id() {
+    let hurl = export("fixtures/demo-odoo16.har", "hurl", &[]);
+    assert_eq!(
+        hurl.matches("\nPOST {{url}}/jsonrpc\nContent-Type: application/json\n{")
+            .count(),
+        5,
+        "{hurl}"
+    );
+    assert_eq!(hurl.matches("\nHTTP 200\n").count(), 5);
+    assert!(
+        hurl.contains("[Captures]\ns003_result: jsonpath \"$.result\"\n"),
+        "{hurl}"
+    );
+    assert!(
+        hurl.contains("{{s003_result}}")
+            && hurl.contains("\"{{api_key}}\"")
+            && hurl.contains("\"{{db}}\""),
+        "{hurl}"
+    );
+    assert!(
+        hurl.contains("jsonpath \"$.error\" not exists\njsonpath \"$.result\" isInteger"),
+        "{hurl}"
+    );
+    for entry in hurl.split("\nPOST ").skip(1) {
+        let body = entry
+            .split_once("application/json\n")
+            .unwrap()
+            .1
+            .split("\nHTTP 200")
+            .next()
+            .unwrap();
+        let plain = body
+            .replace("{{uid}}", "2")
+            .replace("{{s003_result}}", "50");
+        serde_json::from_str::<Value>(&plain)
+            .unwrap_or_else(|e| panic!("the body is JSON once variables are set ({e}): {body}"));
+    }
+    let k6 = export("fixtures/demo-odoo16.har", "k6", &[]);
+    assert!(
+        k6.contains("export default function (data)") && k6.contains("export function setup()"),
+        "{k6}"
+    );
+    assert!(k6.contains("const r004 = rpc('object', 'execute_kw', [DB, UID, SECRET, \"res.partner\", \"write\", [[s003_result],"), "{k6}");
+    assert!(k6.contains("const s003_result = r003;"));
+    for (open, close) in [('{', '}'), ('(', ')'), ('[', ']')] {
+        assert_eq!(
+            k6.matches(open).count(),
+            k6.matches(close).count(),
+            "{open}{close} balance in:\n{k6}"
+        );
+    }
+}
+
+#[test]
+fn one_file_per_call_and_template_overrides() {
+    let dir = TempDir::new("export-files");
+    let out = format!("{}/", dir.str("hurl"));
+    let run = odoo_har(
+        &[
+            "export",
+            "fixtures/demo-odoo16.har",
+            "--format",
+            "hurl",
+            "-o",
+            &out,
+        ],
+        None,
+    );
+    assert!(run.stdout.contains("wrote 5 files"), "{}", run.stdout);
+    assert!(dir.join("hurl/004-res.partner.write.hurl").exists());
+    std::fs::create_dir_all(dir.join("mine")).unwrap();
+    std::fs::write(
+        dir.join("mine/export.curl.hbs"),
+        "{{#each calls}}{{name}} {{model}}\n{{/each}}",
+    )
+    .unwrap();
+    let custom = odoo_har(
+        &[
+            "export",
+            "fixtures/demo-odoo16.har",
+            "--format",
+            "curl",
+            "--templates",
+            &dir.str("mine"),
+            "--model",
+            "res.users",
+        ],
+        None,
+    );
+    assert_eq!(custom.stdout, "001-res.users.read res.users\n");
+    let none = odoo_har(
+        &[
+            "export",
+            "fixtures/demo-odoo16.har",
+            "--format",
+            "curl",
+            "--model",
+            "nothing.here",
+        ],
+        None,
+    );
+    assert_eq!(none.code, 2);
+}
