@@ -41,9 +41,30 @@ pub enum Command {
     /// Check a search domain and print it as JSON-RPC needs it
     #[command(after_help = DOMAIN_EXAMPLES)]
     Domain(DomainArgs),
-    /// Show what the tool does on a bundled Odoo capture, with no server needed
+    /// Answer Odoo calls from a suite's (or a capture's) recorded answers: an Odoo to develop against
+    #[command(after_help = MOCK_EXAMPLES)]
+    Mock(MockArgs),
+    /// Walk through the whole tool on a bundled capture, against a mock Odoo, with no network
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+    /// Print a shell completion script, or the man page
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
 }
+
+const MOCK_EXAMPLES: &str = "Examples:
+  odoo-har mock preferences.har                       # http://127.0.0.1:8069
+  odoo-har mock suite/ --listen 127.0.0.1:0 --match-loose
+  ODOO_PASSWORD=… odoo-har mock suite/ --login admin --strict";
+
+const DEMO_EXAMPLES: &str = "Examples:
+  odoo-har demo
+  odoo-har demo --keep demo-suite/     # keep the suite it extracts, to look at or replay";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  odoo-har completions bash > ~/.local/share/bash-completion/completions/odoo-har
+  odoo-har completions zsh > \"${fpath[1]}/_odoo-har\"
+  odoo-har completions man > odoo-har.1 && man ./odoo-har.1";
 
 const EXTRACT_EXAMPLES: &str = "Examples:
   odoo-har extract preferences.har -o suite/
@@ -222,6 +243,10 @@ pub struct RedactArgs {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
+    /// A password handed over in-process by `demo` (never from the command line)
+    #[arg(skip)]
+    pub preset_password: Option<String>,
+
     /// A suite folder, or captures (extracted in memory)
     #[arg(
         required_unless_present = "show_ignored",
@@ -430,4 +455,59 @@ pub struct DomainArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Keep the suite the demo extracts in this folder (default: a temporary folder, removed)
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// A suite folder, or captures (extracted in memory)
+    #[arg(required = true, value_name = "SUITE_OR_CAPTURE")]
+    pub inputs: Vec<String>,
+
+    /// Where to listen; an address other than loopback must be given explicitly
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8069")]
+    pub listen: String,
+
+    /// Answer a call whose arguments match nothing with the first recorded answer of the same
+    /// model and method (the log says so)
+    #[arg(long)]
+    pub match_loose: bool,
+
+    /// Exit with code 1 when stopped if any request went unanswered
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Only this login logs in (default: any credentials do)
+    #[arg(long, value_name = "LOGIN", requires = "password_env")]
+    pub login: Option<String>,
+
+    /// The environment variable holding the password `--login` must give
+    #[arg(long, value_name = "VAR", requires = "login")]
+    pub password_env: Option<String>,
+
+    /// Stop after answering this many requests (for scripts; default: run until Ctrl-C)
+    #[arg(long, value_name = "N")]
+    pub requests: Option<u64>,
+}
+
+/// A shell's completion script, or the man page.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+    /// the man page (roff), from the same definitions
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell (or `man`)
+    #[arg(value_enum)]
+    pub shell: Shell,
+}

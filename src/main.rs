@@ -23,7 +23,9 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args, &mut out),
         Command::Domain(args) => commands::domain::run(args, &mut out),
         Command::Export(args) => commands::export::run(args, &mut out),
+        Command::Mock(args) => commands::mock::run(args, &mut out),
         Command::Demo(args) => commands::demo::run(args, &mut out),
+        Command::Completions(args) => commands::completions::run(args, &mut out),
     };
     match outcome {
         Ok(code) => ExitCode::from(code as u8),

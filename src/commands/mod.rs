@@ -1,11 +1,13 @@
 //! One module per subcommand: wiring between the library and the terminal, no logic of its own.
 
+pub mod completions;
 pub mod demo;
 pub mod diff;
 pub mod domain;
 pub mod export;
 pub mod extract;
 pub mod inspect;
+pub mod mock;
 pub mod redact;
 pub mod render;
 pub mod replay;

@@ -343,6 +343,9 @@ fn kept<T>(all: Vec<T>, keep: &[bool]) -> Vec<T> {
 }
 
 fn password(args: &ReplayArgs) -> Result<Option<String>> {
+    if let Some(preset) = &args.preset_password {
+        return Ok(Some(preset.clone()));
+    }
     if args.password_stdin {
         let mut line = String::new();
         std::io::stdin()

@@ -1,4 +1,5 @@
-//! Serving Odoo-shaped answers: the HTTP plumbing shared by the mock server and the tests'
-//! Odoo-compatible server.
+//! Serving Odoo-shaped answers: the mock Odoo ([`server`]) and the HTTP plumbing it and the
+//! tests' Odoo-compatible server share ([`http`]).
 
 pub mod http;
+pub mod server;
