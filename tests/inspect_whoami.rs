@@ -466,9 +466,43 @@ fn demo_runs_the_pipeline_on_the_bundled_capture() {
         "{}",
         run.stdout
     );
+    // The pipeline's steps, each with the outcome the demo promises.
+    assert!(
+        run.stdout.contains("5 steps, 8 variables"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("\"execute_kw\""), "{}", run.stdout);
+    assert!(run.stdout.contains("5 passed, 0 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(r#"$.result[0].tz: "Europe/Brussels" → "America/New_York""#),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("4 passed, 1 failed"), "{}", run.stdout);
+    assert!(!run.stdout.contains("not every step"), "{}", run.stdout);
     for secret in SECRETS {
-        assert!(!run.stdout.contains(secret));
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
     }
+}
+
+#[test]
+fn demo_keep_leaves_a_suite_that_replays() {
+    let dir = std::env::temp_dir().join(format!("odoo-har-demo-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let kept = dir.to_str().unwrap();
+    let run = odoo_har(&["demo", "--keep", kept], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("kept in {kept}")),
+        "{}",
+        run.stdout
+    );
+    let suite = odoo_har::template::suite::Suite::read(&dir).expect("a readable suite");
+    assert_eq!(suite.manifest.steps.len(), 5);
+    assert_eq!(suite.manifest.steps[0].name, "001-res.users.read");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The real captures in ../shared (recorded from real Odoo 16–19 servers), when present.

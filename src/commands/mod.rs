@@ -14,9 +14,27 @@ pub mod replay;
 pub mod whoami;
 
 use crate::capture::{self, Capture, Exchange, LoadOptions};
-use crate::cli::CaptureArgs;
+use crate::cli::{CaptureArgs, Command};
 use crate::error::{Error, Result};
 use crate::odoo::{OdooCall, classify};
+
+/// Runs one command; the exit code it asks for, or the error that stopped it.
+pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
+    match command {
+        Command::Inspect(args) => inspect::run(args, out),
+        Command::Whoami(args) => whoami::run(args, out),
+        Command::Extract(args) => extract::run(args, out),
+        Command::Render(args) => render::run(args, out),
+        Command::Redact(args) => redact::run(args, out),
+        Command::Replay(args) => replay::run(args, out),
+        Command::Diff(args) => diff::run(args, out),
+        Command::Domain(args) => domain::run(args, out),
+        Command::Export(args) => export::run(args, out),
+        Command::Mock(args) => mock::run(args, out),
+        Command::Demo(args) => demo::run(args, out),
+        Command::Completions(args) => completions::run(args, out),
+    }
+}
 
 /// Captures read from the command line, with every exchange recognised.
 pub struct Loaded {
