@@ -54,14 +54,11 @@ pub(super) fn looks_like_har(head: &[u8]) -> bool {
 /// Parses a HAR document held in memory (standard input, a payload that turned out to be a
 /// HAR). `fast` is false when the streaming path already failed on these bytes.
 pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, fast: bool) -> Result<Capture> {
-    if fast {
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let seed = HarSeed { file: file.clone() };
-        if let Ok(capture) = seed.deserialize(&mut deserializer)
-            && deserializer.end().is_ok()
-        {
-            return finish(capture);
-        }
+    if fast
+        && let Some(capture) =
+            typed_pass(file.clone(), serde_json::Deserializer::from_slice(&bytes))
+    {
+        return capture;
     }
     let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
         json_syntax(&file, &err).hint(
@@ -77,8 +74,30 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, fast: bool) -> Result<Captur
 /// `None` when the document needs the tolerant pass (or is not a HAR at all): the caller then
 /// reads it whole, and that pass reports what is wrong.
 pub(super) fn stream(file: Arc<str>, reader: impl std::io::Read) -> Option<Result<Capture>> {
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let capture = HarSeed { file }.deserialize(&mut deserializer).ok()?;
+    typed_pass(file, serde_json::Deserializer::from_reader(reader))
+}
+
+/// The typed pass over a whole document; `None` sends it to the tolerant pass.
+fn typed_pass<'de, R: serde_json::de::Read<'de>>(
+    file: Arc<str>,
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Option<Result<Capture>> {
+    let capture = match (HarSeed { file: file.clone() }).deserialize(&mut deserializer) {
+        Ok(capture) => capture,
+        // The tolerant pass reads through a map, where the last duplicate silently wins.
+        Err(e) if e.to_string().starts_with("duplicate field") => {
+            let message = e.to_string();
+            let what = message.split(" at line").next().unwrap_or(&message);
+            let place = Place::LineColumn(e.line(), e.column());
+            return Some(Err(Error::input(
+                &*file,
+                Some(place),
+                format!("{what}: the capture holds two of them, and which one is meant is unknown"),
+            )
+            .hint("the file was edited or joined by hand; keep one of them")));
+        }
+        Err(_) => return None,
+    };
     deserializer.end().ok()?;
     Some(finish(capture))
 }
@@ -120,7 +139,11 @@ impl<'de> Visitor<'de> for HarSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Streamed, A::Error> {
         let mut log = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "log" && log.is_none() {
+            if key == "log" && log.is_some() {
+                // JSON leaves duplicate keys undefined; a capture with two logs is damaged.
+                return Err(A::Error::duplicate_field("log"));
+            }
+            if key == "log" {
                 log = Some(map.next_value_seed(LogSeed {
                     file: self.file.clone(),
                 })?);
@@ -161,6 +184,9 @@ impl<'de> Visitor<'de> for LogSeed {
                     creator = map
                         .next_value::<Option<Creator>>()?
                         .and_then(Creator::describe)
+                }
+                "entries" if exchanges.is_some() => {
+                    return Err(A::Error::duplicate_field("entries"));
                 }
                 "entries" => {
                     exchanges = Some(map.next_value_seed(EntriesSeed {
@@ -366,8 +392,15 @@ fn normalize_entry(entry: &mut Value) -> Result<(), NormalizeError> {
     default(response, "redirectURL", json!(""));
     normalize_message(response, ".response")?;
     let content = response.entry("content").or_insert_with(|| json!({}));
-    if let Value::Object(content) = content {
-        default(content, "size", json!(-1));
+    match content {
+        Value::Object(content) => default(content, "size", json!(-1)),
+        Value::Null => *content = json!({"size": -1}),
+        other => {
+            return Err((
+                ".response.content".into(),
+                format!("expected a content object, found {}", kind(other)),
+            ));
+        }
     }
     Ok(())
 }

@@ -156,9 +156,7 @@ impl Mock {
                 }
                 continue;
             }
-            let Ok(text) = renderer.render_step_text(suite, index, &Values::new(&values)) else {
-                continue;
-            };
+            let text = renderer.render_step_text(suite, index, &Values::new(&values))?;
             let Ok(body) = serde_json::from_str::<Value>(&text) else {
                 continue;
             };

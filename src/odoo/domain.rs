@@ -61,6 +61,9 @@ fn error(place: impl Into<String>, message: impl Into<String>) -> DomainError {
 
 /// Reads a domain in Python literal syntax (tuples or lists, either quote, `True/False/None`)
 /// or JSON, into the JSON value JSON-RPC sends.
+/// Deeper than any real domain (`any` nests a domain in a condition): past it, input is hostile.
+const MAX_NESTING: usize = 64;
+
 pub fn parse(text: &str) -> Result<Value, DomainError> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return Ok(value);
@@ -69,7 +72,7 @@ pub fn parse(text: &str) -> Result<Value, DomainError> {
         chars: text.chars().collect(),
         at: 0,
     };
-    let value = reader.value()?;
+    let value = reader.value(0)?;
     reader.space();
     if reader.at < reader.chars.len() {
         return Err(reader.error("unexpected text after the domain"));
@@ -84,7 +87,13 @@ struct Literal {
 
 impl Literal {
     fn place(&self) -> String {
-        let before = &self.chars[..self.at.min(self.chars.len())];
+        self.place_of(self.at)
+    }
+
+    /// Counted only when an error needs it: counting at every string made long domains
+    /// quadratic.
+    fn place_of(&self, at: usize) -> String {
+        let before = &self.chars[..at.min(self.chars.len())];
         let line = before.iter().filter(|&&c| c == '\n').count() + 1;
         let column = before.iter().rev().take_while(|&&c| c != '\n').count() + 1;
         format!("line {line}, column {column}")
@@ -100,9 +109,12 @@ impl Literal {
         }
     }
 
-    fn value(&mut self) -> Result<Value, DomainError> {
+    fn value(&mut self, depth: usize) -> Result<Value, DomainError> {
         self.space();
         match self.chars.get(self.at).copied() {
+            Some('[' | '(') if depth >= MAX_NESTING => Err(self.error(&format!(
+                "lists nested deeper than {MAX_NESTING}: this is not a domain Odoo would take"
+            ))),
             Some(open @ ('[' | '(')) => {
                 let close = if open == '[' { ']' } else { ')' };
                 self.at += 1;
@@ -113,7 +125,7 @@ impl Literal {
                         self.at += 1;
                         return Ok(Value::Array(items));
                     }
-                    items.push(self.value()?);
+                    items.push(self.value(depth + 1)?);
                     self.space();
                     match self.chars.get(self.at) {
                         Some(',') => self.at += 1,
@@ -126,12 +138,14 @@ impl Literal {
                 }
             }
             Some(quote @ ('\'' | '"')) => {
-                let start = self.place();
+                let start = self.at;
                 self.at += 1;
                 let mut text = String::new();
                 loop {
                     match self.chars.get(self.at).copied() {
-                        None => return Err(error(start, "this string is never closed")),
+                        None => {
+                            return Err(error(self.place_of(start), "this string is never closed"));
+                        }
                         Some(c) if c == quote => {
                             self.at += 1;
                             return Ok(Value::String(text));
@@ -139,7 +153,7 @@ impl Literal {
                         Some('\\') => {
                             self.at += 1;
                             let escaped = self.chars.get(self.at).copied().ok_or_else(|| {
-                                error(start.clone(), "this string is never closed")
+                                error(self.place_of(start), "this string is never closed")
                             })?;
                             text.push(match escaped {
                                 'n' => '\n',
@@ -348,11 +362,12 @@ pub fn normalize(domain: &Value) -> Value {
     if terms.is_empty() {
         return json!([[1, "=", 1]]);
     }
-    let mut out = Vec::new();
+    // Every implicit `&` goes in front: count them, then write them out once.
+    let mut implicit = 0;
     let mut expected = 1;
     for term in terms {
         if expected == 0 {
-            out.insert(0, json!("&"));
+            implicit += 1;
             expected = 1;
         }
         match term.as_str() {
@@ -360,8 +375,9 @@ pub fn normalize(domain: &Value) -> Value {
             Some("!") => {}
             _ => expected -= 1,
         }
-        out.push(term.clone());
     }
+    let mut out = vec![json!("&"); implicit];
+    out.extend(terms.iter().cloned());
     Value::Array(out)
 }
 
@@ -369,39 +385,33 @@ pub fn normalize(domain: &Value) -> Value {
 pub fn explain(domain: &Value) -> String {
     let normalized = normalize(domain);
     let terms = normalized.as_array().cloned().unwrap_or_default();
-    let mut position = 0;
-    let mut parts = Vec::new();
-    while position < terms.len() {
-        parts.push(explain_term(&terms, &mut position, true));
-    }
-    parts.join(" AND ")
-}
-
-fn explain_term(terms: &[Value], position: &mut usize, top: bool) -> String {
-    let term = terms.get(*position).cloned().unwrap_or(Value::Null);
-    *position += 1;
-    match term.as_str() {
-        Some("&") => {
-            let (a, b) = (
-                explain_term(terms, position, top),
-                explain_term(terms, position, top),
-            );
-            if top {
-                format!("{a} AND {b}")
-            } else {
-                format!("({a} AND {b})")
+    // Prefix notation read from the right with a stack, not by recursion: a domain of ten
+    // thousand operators must not overflow the stack. Each entry: its words, and whether they
+    // are a bare `a AND b` chain that needs parentheses inside OR and NOT.
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let wrap = |(text, chain): (String, bool)| if chain { format!("({text})") } else { text };
+    for term in terms.iter().rev() {
+        let missing = || ("?".to_string(), false);
+        let explained = match term.as_str() {
+            Some(op @ ("&" | "|")) => {
+                let a = stack.pop().unwrap_or_else(missing);
+                let b = stack.pop().unwrap_or_else(missing);
+                if op == "&" {
+                    (format!("{} AND {}", a.0, b.0), true)
+                } else {
+                    (format!("({} OR {})", wrap(a), wrap(b)), false)
+                }
             }
-        }
-        Some("|") => {
-            let (a, b) = (
-                explain_term(terms, position, false),
-                explain_term(terms, position, false),
-            );
-            format!("({a} OR {b})")
-        }
-        Some("!") => format!("NOT {}", explain_term(terms, position, false)),
-        _ => explain_leaf(&term),
+            Some("!") => (
+                format!("NOT {}", wrap(stack.pop().unwrap_or_else(missing))),
+                false,
+            ),
+            _ => (explain_leaf(term), false),
+        };
+        stack.push(explained);
     }
+    let parts: Vec<String> = stack.into_iter().rev().map(|(text, _)| text).collect();
+    parts.join(" AND ")
 }
 
 fn explain_leaf(leaf: &Value) -> String {

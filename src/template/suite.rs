@@ -176,6 +176,15 @@ impl Suite {
         let mut names: BTreeSet<&str> = BTreeSet::new();
         for (index, step) in manifest.steps.iter().enumerate() {
             let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
+            // Names become file names (`export -o DIR/`, reports): nothing that leaves a folder.
+            if !is_plain_name(&step.name) {
+                return Err(Error::input(
+                    &shown,
+                    Some(at("name")),
+                    "a step name must be a plain file name: letters, digits, `.`, `-`, `_`, not starting with `.`",
+                )
+                .hint("rename the step (extract names them like `001-res.users.read`)"));
+            }
             if !names.insert(&step.name) {
                 return Err(
                     Error::input(&shown, Some(at("name")), "two steps have this name")
@@ -227,6 +236,15 @@ impl Suite {
             baselines,
         })
     }
+}
+
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 200
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 /// Joins a path from the manifest onto the suite folder, refusing anything that would leave it.

@@ -1,0 +1,1 @@
+curl -H 'Content-Type: application/json' --data-raw '{}'
