@@ -489,7 +489,7 @@ pub struct MockArgs {
     pub password_env: Option<String>,
 
     /// Stop after answering this many requests (for scripts; default: run until Ctrl-C)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
 }
 

@@ -267,7 +267,7 @@ fn mock_command_logs_each_request_and_strict_fails_on_unmatched() {
             "127.0.0.1:0",
             "--strict",
             "--requests",
-            "2",
+            "3",
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
@@ -302,8 +302,18 @@ fn mock_command_logs_each_request_and_strict_fails_on_unmatched() {
         "/web/dataset/call_kw/x/y",
         &call_kw("x.model", "nothing", json!([]), json!({})),
     );
+    // The log says what happened, never with what credentials.
+    post(
+        addr,
+        "/web/session/authenticate",
+        &json!({"jsonrpc": "2.0", "method": "call", "id": 2, "params": {"db": "demo16", "login": "admin", "password": "s3cret-mock-pass"}}),
+    );
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains("→ logged in") && !rest.contains("s3cret-mock-pass"),
+        "{rest}"
+    );
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "{seen}{rest}");
     assert!(rest.contains("→ common.version"), "{rest}");
