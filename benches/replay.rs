@@ -2,8 +2,12 @@
 //! calls at `--jobs 64` against the in-process Odoo-compatible server, beside a bare reqwest
 //! loop posting the same bodies with the same concurrency.
 //!
-//! `cargo bench --bench replay` (calls: `ODOO_HAR_BENCH_CALLS`, default 10,000). Target
-//! (issue 4): the full replay within 1.25× the bare loop's time.
+//! `cargo bench --bench replay` (calls: `ODOO_HAR_BENCH_CALLS`, default 10,000; workers:
+//! `ODOO_HAR_BENCH_JOBS`, default 64). Target (issue 4): the full replay within 1.25× the
+//! bare loop's time.
+//!
+//! `ODOO_HAR_BENCH_LOAD=1` is the load test instead (issue 8): 20,000 steps at --jobs 128,
+//! once, every step accounted for, and the process's peak resident memory.
 
 #[path = "../tests/support/fake_odoo.rs"]
 mod fake_odoo;
@@ -23,7 +27,26 @@ use odoo_har::template::render::{self, Renderer};
 use odoo_har::template::suite::Suite;
 use serde_json::{Value, json};
 
-const JOBS: usize = 64;
+fn jobs() -> usize {
+    std::env::var("ODOO_HAR_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if load() { 128 } else { 64 })
+}
+
+fn load() -> bool {
+    std::env::var("ODOO_HAR_BENCH_LOAD").is_ok()
+}
+
+/// The process's peak resident memory (Linux), in MB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
 
 // The allocator the odoo-har binary uses, so the bench measures what users run.
 #[global_allocator]
@@ -50,7 +73,7 @@ fn main() {
     let calls: usize = std::env::var("ODOO_HAR_BENCH_CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if load() { 20_000 } else { 10_000 });
     let odoo = fake_odoo::FakeOdoo::start();
     let loaded = capture::parse(
         "bench.har",
@@ -71,9 +94,10 @@ fn main() {
     );
     let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files);
     println!(
-        "{} steps against {} at --jobs {JOBS}",
+        "{} steps against {} at --jobs {}",
         suite.manifest.steps.len(),
-        odoo.url
+        odoo.url,
+        jobs()
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -81,6 +105,17 @@ fn main() {
         .expect("runtime");
     if std::env::var("ODOO_HAR_BENCH_PROBE").is_ok() {
         probe(&suite);
+    }
+    if load() {
+        let before = peak_rss_mb();
+        let took = runtime.block_on(replay(&odoo.url, &suite));
+        println!(
+            "load: {calls} steps, every one answered and accounted for, in {:.1} s; peak RSS {:.1} MB (after generating and extracting the capture: {:.1} MB)",
+            took.as_secs_f64(),
+            peak_rss_mb(),
+            before
+        );
+        return;
     }
 
     // ODOO_HAR_BENCH_ONLY=replay or =bare runs one side alone (for profiling).
@@ -137,7 +172,7 @@ fn credentials() -> Credentials {
 
 /// The whole replay of the suite, as `odoo-har replay --mode jsonrpc --jobs 64` runs it.
 async fn replay(url: &str, suite: &Suite) -> Duration {
-    let client = Client::new(url, false, Duration::from_secs(30), JOBS).expect("client");
+    let client = Client::new(url, false, Duration::from_secs(30), jobs()).expect("client");
     let kinds: Vec<String> = suite
         .manifest
         .steps
@@ -164,7 +199,7 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
         auth,
         client,
         options: Options {
-            jobs: JOBS,
+            jobs: jobs(),
             retry: 0,
             retry_writes: false,
             fail_fast: false,
@@ -194,13 +229,18 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
         .filter(|r| matches!(r.outcome, Outcome::Answered(_)))
         .count();
     assert_eq!(ok, runs.len(), "every step answered");
+    assert_eq!(
+        runs.len(),
+        suite.manifest.steps.len(),
+        "every step accounted for"
+    );
     elapsed
 }
 
 /// The same bodies, posted by a plain reqwest loop with the same concurrency.
 async fn bare_loop(url: &str, suite: &Suite) -> Duration {
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(JOBS)
+        .pool_max_idle_per_host(jobs())
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
@@ -230,7 +270,7 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
         })
         .collect();
     let bodies = Arc::new(bodies);
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(JOBS));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs()));
     let target = format!("{url}/jsonrpc");
     let start = Instant::now();
     let cpu = cpu_ms();
