@@ -92,23 +92,15 @@ pub fn run(args: &DemoArgs, out: &mut impl Write) -> Result<i32> {
         ),
     )?;
     let report = work.path.join("replay.json").display().to_string();
-    let url = mock.url();
-    let replay = [
-        "replay",
+    replay_step(
+        out,
         &suite,
-        "--url",
-        &url,
-        "--jobs",
-        "2",
-        "--report-json",
+        &mock.url(),
         &report,
-    ];
-    expect(
-        run_step(out, &replay, Some(DEMO_PASSWORD))?,
         0,
         "replay",
         &mut problems,
-    );
+    )?;
     drop(mock);
 
     let changed = start_mock(&loaded, Some((CHANGED_FIELD, CHANGED_VALUE)))?;
@@ -119,23 +111,8 @@ pub fn run(args: &DemoArgs, out: &mut impl Write) -> Result<i32> {
              fails (exit code 1, what CI sees) and shows the diff of exactly that field:"
         ),
     )?;
-    let url = changed.url();
-    let replay = [
-        "replay",
-        &suite,
-        "--url",
-        &url,
-        "--jobs",
-        "2",
-        "--report-json",
-        &report,
-    ];
-    expect(
-        run_step(out, &replay, Some(DEMO_PASSWORD))?,
-        1,
-        "the changed replay",
-        &mut problems,
-    );
+    let what = "the changed replay";
+    replay_step(out, &suite, &changed.url(), &report, 1, what, &mut problems)?;
     drop(changed);
     check_changed_report(Path::new(&report), &mut problems);
 
@@ -211,6 +188,31 @@ fn run_step(out: &mut impl Write, args: &[&str], password: Option<&str>) -> Resu
     };
     super::print(out.flush())?;
     Ok(code)
+}
+
+/// Replays the suite against a mock, expecting `wanted` as the exit code.
+fn replay_step(
+    out: &mut impl Write,
+    suite: &str,
+    url: &str,
+    report: &str,
+    wanted: i32,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let args = [
+        "replay",
+        suite,
+        "--url",
+        url,
+        "--jobs",
+        "2",
+        "--report-json",
+        report,
+    ];
+    let code = run_step(out, &args, Some(DEMO_PASSWORD))?;
+    expect(code, wanted, what, problems);
+    Ok(())
 }
 
 fn expect(code: i32, wanted: i32, what: &str, problems: &mut Vec<String>) {

@@ -5,9 +5,7 @@ use std::io::Write;
 use super::Loaded;
 use crate::cli::ExtractArgs;
 use crate::error::{Error, Result};
-use crate::odoo::session::Identity;
-use crate::template::extract::{self, Options};
-use crate::template::redact::Secrets;
+use crate::template::extract::Options;
 use crate::template::suite;
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
@@ -19,17 +17,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         dedupe: args.dedupe,
     };
     let loaded = Loaded::from_args(&args.input)?;
-    let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
-    let secrets = Secrets::collect(&loaded.exchanges);
-    let sources = loaded.captures.iter().map(|c| c.file.to_string()).collect();
-    let extracted = extract::extract(
-        &loaded.exchanges,
-        &loaded.calls,
-        &identity,
-        &secrets,
-        sources,
-        &options,
-    );
+    let extracted = loaded.extract(&options);
     if extracted.manifest.steps.is_empty() {
         return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")
             .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));

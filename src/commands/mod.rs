@@ -17,6 +17,7 @@ use crate::capture::{self, Capture, Exchange, LoadOptions};
 use crate::cli::{CaptureArgs, Command};
 use crate::error::{Error, Result};
 use crate::odoo::{OdooCall, classify};
+use crate::template::extract::Extracted;
 
 /// Runs one command; the exit code it asks for, or the error that stopped it.
 pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
@@ -76,6 +77,21 @@ impl Loaded {
     }
 
     /// True when provenance must name the file, because several were read.
+    /// The suite these captures make: identity discovered, secrets found, calls templated.
+    pub fn extract(&self, options: &crate::template::extract::Options) -> Extracted {
+        let identity = crate::odoo::session::Identity::discover(&self.exchanges, &self.calls);
+        let secrets = crate::template::redact::Secrets::collect(&self.exchanges);
+        let sources = self.captures.iter().map(|c| c.file.to_string()).collect();
+        crate::template::extract::extract(
+            &self.exchanges,
+            &self.calls,
+            &identity,
+            &secrets,
+            sources,
+            options,
+        )
+    }
+
     pub fn several_files(&self) -> bool {
         self.captures.len() > 1
     }

@@ -12,11 +12,10 @@ use crate::cli::{CaptureArgs, ReplayArgs};
 use crate::diff::verdict::{Judge, Kind, Tally, Verdict};
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result};
-use crate::odoo::session::Identity;
 use crate::replay::auth::{Auth, Credentials};
 use crate::replay::client::Client;
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
-use crate::template::extract::{self, Options as ExtractOptions};
+use crate::template::extract::Options as ExtractOptions;
 use crate::template::redact::{REDACTED, Secrets};
 use crate::template::render::{self, Renderer};
 use crate::template::suite::{MANIFEST, Suite};
@@ -294,17 +293,7 @@ pub fn load_inputs(inputs: &[String]) -> Result<(Suite, bool)> {
         captures: inputs.to_vec(),
         url: None,
     })?;
-    let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
-    let secrets = Secrets::collect(&loaded.exchanges);
-    let sources = loaded.captures.iter().map(|c| c.file.to_string()).collect();
-    let extracted = extract::extract(
-        &loaded.exchanges,
-        &loaded.calls,
-        &identity,
-        &secrets,
-        sources,
-        &ExtractOptions::default(),
-    );
+    let extracted = loaded.extract(&ExtractOptions::default());
     if extracted.manifest.steps.is_empty() {
         return Err(
             Error::input(loaded.describe(), None, "no Odoo call to replay")
