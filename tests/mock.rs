@@ -160,6 +160,16 @@ fn repeated_calls_get_the_recorded_answers_in_order_then_the_last_again() {
     );
 }
 
+/// A read of a partner the capture never read.
+fn unknown_partner_read() -> Value {
+    call_kw(
+        "res.partner",
+        "read",
+        json!([[999_999]]),
+        json!({"fields": ["name"]}),
+    )
+}
+
 #[test]
 fn an_unmatched_call_gets_an_odoo_error_naming_the_closest_recorded_calls() {
     let suite = demo_suite();
@@ -167,12 +177,7 @@ fn an_unmatched_call_gets_an_odoo_error_naming_the_closest_recorded_calls() {
     let (status, answer) = post(
         server.addr,
         "/web/dataset/call_kw/res.partner/read",
-        &call_kw(
-            "res.partner",
-            "read",
-            json!([[999_999]]),
-            json!({"fields": ["name"]}),
-        ),
+        &unknown_partner_read(),
     );
     assert_eq!(status, 200);
     assert_eq!(answer["id"], 7);
@@ -210,12 +215,7 @@ fn match_loose_answers_other_arguments_and_says_so() {
     let (_, answer) = post(
         server.addr,
         "/web/dataset/call_kw/res.partner/read",
-        &call_kw(
-            "res.partner",
-            "read",
-            json!([[999_999]]),
-            json!({"fields": ["name"]}),
-        ),
+        &unknown_partner_read(),
     );
     assert!(answer.get("result").is_some(), "{answer}");
     assert!(

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cli::MockArgs;
 use crate::error::{Error, Result};
@@ -53,18 +52,17 @@ pub fn run(args: &MockArgs, out: &mut impl Write) -> Result<i32> {
         suite.dir.display()
     ))?;
     super::print(out.flush())?;
-    let answered = Arc::new(AtomicU64::new(0));
     let (done, finished) = tokio::sync::watch::channel(false);
     let log: Log = {
-        let answered = answered.clone();
+        let mock = mock.clone();
         let limit = args.requests;
         Arc::new(move |line: &str| {
             // The log goes to standard output line by line, so a pipe sees each at once.
             let mut stdout = std::io::stdout().lock();
             let _ = writeln!(stdout, "{line}");
             let _ = stdout.flush();
-            let count = answered.fetch_add(1, Ordering::Relaxed) + 1;
-            if limit.is_some_and(|n| count >= n) {
+            let (answered, _) = mock.counts();
+            if limit.is_some_and(|n| answered >= n) {
                 let _ = done.send(true);
             }
         })

@@ -253,20 +253,19 @@ fn fill(
             Marker::Capture(name) => captured.captures.get(name).cloned().unwrap_or(Value::Null),
         })
     };
-    call.linked = step
-        .uses
-        .iter()
-        .map(|u| {
-            format!(
-                "{u} = {}",
-                captured
-                    .captures
-                    .get(u)
-                    .map_or("?".into(), Value::to_string)
-            )
+    // `s003_result = 51, …`: what the linked values were when captured.
+    let linked = |uses: &mut dyn Iterator<Item = &String>| {
+        uses.map(|u| {
+            let value = captured
+                .captures
+                .get(u)
+                .map_or("?".into(), Value::to_string);
+            format!("{u} = {value}")
         })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+    };
+    call.linked = linked(&mut step.uses.iter());
     let execute_kw =
         model_call
             .clone()
@@ -325,21 +324,7 @@ fn fill(
             .curl_body
             .replace(&token(&format!("cap:{name}")), &format!("'\"${name}\"'"));
     }
-    call.curl_linked = step
-        .uses
-        .iter()
-        .filter(|n| !shell_chained(n))
-        .map(|u| {
-            format!(
-                "{u} = {}",
-                captured
-                    .captures
-                    .get(u)
-                    .map_or("?".into(), Value::to_string)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    call.curl_linked = linked(&mut step.uses.iter().filter(|n| !shell_chained(n)));
     // Python and k6: markers become names.
     let name_of = |m: Marker| match m {
         Marker::Secret => "SECRET".to_string(),

@@ -36,7 +36,8 @@ pub struct Mock {
 
 struct Recorded {
     label: String,
-    answers: Vec<RecordedAnswer>,
+    /// `Ok(result)`, or `Err(the JSON-RPC error: code, message, data)`.
+    answers: Vec<Result<Value, Value>>,
     next: Mutex<usize>,
 }
 
@@ -44,9 +45,9 @@ impl Recorded {
     /// The answers in recorded order, then the last one again.
     fn next_outcome(&self) -> Result<Value, Value> {
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        let answer = &self.answers[(*next).min(self.answers.len() - 1)];
+        let answer = self.answers[(*next).min(self.answers.len() - 1)].clone();
         *next += 1;
-        answer.outcome.clone()
+        answer
     }
 }
 
@@ -71,12 +72,6 @@ fn route_key(route: &str, body: &Value) -> String {
         map.remove("context");
     }
     format!("{route} {params}")
-}
-
-#[derive(Clone)]
-struct RecordedAnswer {
-    /// `Ok(result)` or `Err(error object with name and message)`.
-    outcome: Result<Value, Value>,
 }
 
 /// The matching key of a model call: model, method and its arguments without the context.
@@ -179,7 +174,7 @@ impl Mock {
                 answers: Vec::new(),
                 next: Mutex::new(0),
             });
-            entry.answers.push(RecordedAnswer { outcome });
+            entry.answers.push(outcome);
         }
         if mock.session_info.is_null() {
             let text = |name: &str| {

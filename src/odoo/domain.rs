@@ -30,12 +30,21 @@ const BASE_OPERATORS: &[&str] = &[
 pub fn operators(version: u32) -> Vec<&'static str> {
     let mut all = BASE_OPERATORS.to_vec();
     if version >= 17 {
-        all.extend(["any", "not any"]);
+        all.extend(SINCE_17);
     }
     if version >= 19 {
-        all.extend(["not =like", "not =ilike"]);
+        all.extend(SINCE_19);
     }
     all
+}
+
+/// Operators added in Odoo 17 (`any`, on relational fields) and 19.
+const SINCE_17: [&str; 2] = ["any", "not any"];
+const SINCE_19: [&str; 2] = ["not =like", "not =ilike"];
+
+/// True for an operator of any Odoo version odoo-har knows (14–19).
+pub fn is_operator(text: &str) -> bool {
+    BASE_OPERATORS.contains(&text) || SINCE_17.contains(&text) || SINCE_19.contains(&text)
 }
 
 /// A problem in a domain, and where.

@@ -66,35 +66,6 @@ pub struct Position {
     pub field: Option<String>,
 }
 
-/// The operators that make an array `[field, operator, value]` a domain leaf.
-const OPERATORS: &[&str] = &[
-    "=",
-    "!=",
-    "<>",
-    "<",
-    ">",
-    "<=",
-    ">=",
-    "=?",
-    "=like",
-    "=ilike",
-    "like",
-    "not like",
-    "ilike",
-    "not ilike",
-    "in",
-    "not in",
-    "child_of",
-    "parent_of",
-    "any",
-    "not any",
-];
-
-/// True for Odoo's domain operators (14–19).
-pub fn is_operator(text: &str) -> bool {
-    OPERATORS.contains(&text)
-}
-
 /// The integers a response provides, for a call of `method` on `model`.
 /// `result_at` is where the result sits in the stored baseline (`$.result`, or `$` for JSON-2).
 pub fn producers(
@@ -323,7 +294,8 @@ fn domain_leaf(items: &mut [Value]) -> Option<(String, &mut Value)> {
         return None;
     }
     let field = items[0].as_str()?.to_string();
-    if !is_operator(items[1].as_str()?) {
+    // The operators that make an array `[field, operator, value]` a domain leaf.
+    if !crate::odoo::domain::is_operator(items[1].as_str()?) {
         return None;
     }
     Some((field, &mut items[2]))

@@ -494,7 +494,7 @@ fn replace_keyed(value: &mut Value, variables: &Variables, secrets: &mut BTreeSe
         }
         Value::Array(items) => {
             if let [Value::String(field), Value::String(operator), target] = items.as_mut_slice()
-                && correlate::is_operator(operator)
+                && crate::odoo::domain::is_operator(operator)
                 && let Some(name) = variable_for_field(field)
                 && variables.equals(name, target)
             {

@@ -70,8 +70,19 @@ pub struct Renderer {
     compiled: std::collections::HashMap<String, Compiled>,
 }
 
-fn missing(param: &handlebars::PathAndJson) -> RenderError {
-    RenderErrorReason::MissingVariable(param.relative_path().cloned()).into()
+/// A helper's one parameter, which must have a value: strict mode does not check helper
+/// parameters itself.
+fn present_param<'a>(
+    h: &'a Helper,
+    helper: &'static str,
+) -> Result<&'a handlebars::PathAndJson<'a>, RenderError> {
+    let param = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    if param.is_value_missing() {
+        return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
+    }
+    Ok(param)
 }
 
 /// `{{json NAME}}`: the value as JSON.
@@ -82,12 +93,7 @@ fn json_helper(
     _: &mut RenderContext,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
-    if param.is_value_missing() {
-        return Err(missing(param));
-    }
+    let param = present_param(h, "json")?;
     // Serialising a JSON value cannot fail.
     out.write(&serde_json::to_string(param.value()).unwrap_or_default())?;
     Ok(())
@@ -101,12 +107,7 @@ fn str_helper(
     _: &mut RenderContext,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("str", 0))?;
-    if param.is_value_missing() {
-        return Err(missing(param));
-    }
+    let param = present_param(h, "str")?;
     let text = match param.value() {
         Value::String(s) => s.clone(),
         other => other.to_string(),
