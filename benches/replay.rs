@@ -25,7 +25,7 @@ use odoo_har::template::extract::{self, Options as ExtractOptions};
 use odoo_har::template::redact::Secrets;
 use odoo_har::template::render::{self, Renderer};
 use odoo_har::template::suite::Suite;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 fn jobs() -> usize {
     std::env::var("ODOO_HAR_BENCH_JOBS")
@@ -160,6 +160,20 @@ fn main() {
     );
 }
 
+/// The suite's templates and variables, with the uid the login gave.
+fn prepared(suite: &Suite, uid: i64) -> (Renderer, Map<String, Value>) {
+    let mut renderer = Renderer::new(None).expect("renderer");
+    renderer.add_suite(suite).expect("templates");
+    let mut values = render::variables(
+        &suite.manifest.variables,
+        &suite.manifest.secrets,
+        &render::Sources::default(),
+    )
+    .expect("variables");
+    values.insert("uid".into(), json!(uid));
+    (renderer, values)
+}
+
 fn credentials() -> Credentials {
     Credentials {
         db: Some(fake_odoo::DB.into()),
@@ -182,15 +196,7 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
     let auth = Auth::establish(&client, Mode::Jsonrpc, credentials(), &kinds)
         .await
         .expect("login");
-    let mut renderer = Renderer::new(None).expect("renderer");
-    renderer.add_suite(suite).expect("templates");
-    let mut values = render::variables(
-        &suite.manifest.variables,
-        &suite.manifest.secrets,
-        &render::Sources::default(),
-    )
-    .expect("variables");
-    values.insert("uid".into(), json!(auth.uid));
+    let (renderer, values) = prepared(suite, auth.uid);
     let context = Arc::new(Context {
         suite: Arc::new(suite.clone()),
         renderer: Arc::new(renderer),
@@ -245,15 +251,7 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
         .build()
         .expect("client");
     // The very bytes the replay sends: rendered and converted before the clock starts.
-    let mut renderer = Renderer::new(None).expect("renderer");
-    renderer.add_suite(suite).expect("templates");
-    let mut values = render::variables(
-        &suite.manifest.variables,
-        &suite.manifest.secrets,
-        &render::Sources::default(),
-    )
-    .expect("variables");
-    values.insert("uid".into(), json!(2));
+    let (renderer, values) = prepared(suite, 2);
     let bodies: Vec<bytes::Bytes> = (0..suite.manifest.steps.len())
         .map(|i| {
             let text = renderer
@@ -303,15 +301,7 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
 }
 
 fn probe(suite: &Suite) {
-    let mut renderer = Renderer::new(None).expect("renderer");
-    renderer.add_suite(suite).expect("templates");
-    let mut values = render::variables(
-        &suite.manifest.variables,
-        &suite.manifest.secrets,
-        &render::Sources::default(),
-    )
-    .expect("variables");
-    values.insert("uid".into(), json!(2));
+    let (renderer, values) = prepared(suite, 2);
     let start = Instant::now();
     let mut bodies = Vec::new();
     for i in 0..suite.manifest.steps.len() {
