@@ -5,7 +5,7 @@ use std::sync::Arc;
 use base64::Engine;
 
 use super::shell::{self, Word};
-use super::{Body, Capture, Exchange, Format, NameValue, Request, Source, parse_cookie_header};
+use super::{Capture, Exchange, Format, NameValue, Source, parse_cookie_header};
 use crate::error::{Error, Place, Result};
 
 /// Options that take a value but do not change the request (output, timing, proxies…).
@@ -159,29 +159,10 @@ fn command(file: &str, source: Source, words: &[Word]) -> Result<Exchange> {
     if json_body {
         headers.push(NameValue::new("Content-Type", "application/json"));
     }
-    if cookies.is_empty()
-        && let Some(header) = super::find_header(&headers, "cookie")
-    {
-        cookies = parse_cookie_header(header);
-    }
-    let body = (!data.is_empty()).then(|| Body {
-        mime_type: super::find_header(&headers, "content-type").map(str::to_string),
-        bytes: data.join("&").into_bytes(),
-    });
-    let method = method.unwrap_or_else(|| if body.is_some() { "POST" } else { "GET" }.to_string());
-    Ok(Exchange {
-        source,
-        started: None,
-        duration_ms: None,
-        request: Request {
-            method,
-            url,
-            headers,
-            cookies,
-            body,
-        },
-        response: None,
-    })
+    let body = (!data.is_empty()).then(|| data.join("&").into_bytes());
+    Ok(Exchange::from_snippet(
+        source, method, url, headers, cookies, body,
+    ))
 }
 
 /// 1-based line and column of a byte offset.

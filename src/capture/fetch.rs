@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::curl::line_column;
-use super::{Body, Capture, Exchange, Format, NameValue, Request, Source, parse_cookie_header};
+use super::{Capture, Exchange, Format, NameValue, Source};
 use crate::error::{Error, Place, Result};
 
 /// True when the snippet starts with a fetch call (optionally awaited).
@@ -85,34 +85,22 @@ fn call(reader: &mut Reader, source: Source) -> Result<Exchange, LiteralError> {
             }
         }
     }
-    let cookies = super::find_header(&headers, "cookie")
-        .map(parse_cookie_header)
-        .unwrap_or_default();
     let body = match options.get("body") {
-        Some(Value::String(text)) => Some(Body {
-            mime_type: super::find_header(&headers, "content-type").map(str::to_string),
-            bytes: text.clone().into_bytes(),
-        }),
+        Some(Value::String(text)) => Some(text.clone().into_bytes()),
         _ => None,
     };
-    let method = match options.get("method").and_then(Value::as_str) {
-        Some(method) => method.to_ascii_uppercase(),
-        None if body.is_some() => "POST".to_string(),
-        None => "GET".to_string(),
-    };
-    Ok(Exchange {
+    let method = options
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_uppercase);
+    Ok(Exchange::from_snippet(
         source,
-        started: None,
-        duration_ms: None,
-        request: Request {
-            method,
-            url,
-            headers,
-            cookies,
-            body,
-        },
-        response: None,
-    })
+        method,
+        url,
+        headers,
+        Vec::new(),
+        body,
+    ))
 }
 
 fn object(reader: &mut Reader) -> Result<Map<String, Value>, LiteralError> {

@@ -162,6 +162,45 @@ impl Request {
     }
 }
 
+impl Exchange {
+    /// A request copied from the browser as a snippet ("Copy as cURL", "Copy as fetch"):
+    /// it has no timing and no response. Cookies come from the `Cookie` header when none
+    /// were given apart, the body's type from `Content-Type`, and the method defaults as
+    /// browsers and curl default it: POST with a body, GET without.
+    pub(crate) fn from_snippet(
+        source: Source,
+        method: Option<String>,
+        url: String,
+        headers: Vec<NameValue>,
+        mut cookies: Vec<NameValue>,
+        body: Option<Vec<u8>>,
+    ) -> Exchange {
+        if cookies.is_empty()
+            && let Some(header) = find_header(&headers, "cookie")
+        {
+            cookies = parse_cookie_header(header);
+        }
+        let body = body.map(|bytes| Body {
+            mime_type: find_header(&headers, "content-type").map(str::to_string),
+            bytes,
+        });
+        let method = method.unwrap_or_else(|| if body.is_some() { "POST" } else { "GET" }.into());
+        Exchange {
+            source,
+            started: None,
+            duration_ms: None,
+            request: Request {
+                method,
+                url,
+                headers,
+                cookies,
+                body,
+            },
+            response: None,
+        }
+    }
+}
+
 impl Response {
     /// The first header of that name, compared case-insensitively as HTTP does.
     pub fn header(&self, name: &str) -> Option<&str> {
