@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use odoo_har::capture::{self, LoadOptions};
 use odoo_har::odoo::classify;
 use odoo_har::odoo::session::Identity;
-use odoo_har::replay::auth::{Auth, Credentials, Mode};
+use odoo_har::replay::auth::{Auth, Credentials, Mode, has_web_steps};
 use odoo_har::replay::client::Client;
 use odoo_har::replay::runner::{self, Context, Options, Outcome};
 use odoo_har::template::extract::{self, Options as ExtractOptions};
@@ -187,15 +187,14 @@ fn credentials() -> Credentials {
 /// The whole replay of the suite, as `odoo-har replay --mode jsonrpc --jobs 64` runs it.
 async fn replay(url: &str, suite: &Suite) -> Duration {
     let client = Client::new(url, false, Duration::from_secs(30), jobs()).expect("client");
-    let kinds: Vec<String> = suite
-        .manifest
-        .steps
-        .iter()
-        .map(|s| s.kind.clone())
-        .collect();
-    let auth = Auth::establish(&client, Mode::Jsonrpc, credentials(), &kinds)
-        .await
-        .expect("login");
+    let auth = Auth::establish(
+        &client,
+        Mode::Jsonrpc,
+        credentials(),
+        has_web_steps(&suite.manifest.steps),
+    )
+    .await
+    .expect("login");
     let (renderer, values) = prepared(suite, auth.uid);
     let context = Arc::new(Context {
         suite: Arc::new(suite.clone()),

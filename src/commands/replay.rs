@@ -12,7 +12,7 @@ use crate::cli::{CaptureArgs, ReplayArgs};
 use crate::diff::verdict::{Judge, Kind, Tally, Verdict};
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result};
-use crate::replay::auth::{Auth, Credentials};
+use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
 use crate::template::extract::Options as ExtractOptions;
@@ -79,15 +79,10 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
             values.insert(name.into(), Value::String(value.clone()));
         }
     }
-    let kinds: Vec<String> = suite
-        .manifest
-        .steps
-        .iter()
-        .map(|s| s.kind.clone())
-        .collect();
+    let web_suite = has_web_steps(&suite.manifest.steps);
     if args.dry_run {
         values.insert("url".into(), Value::String(url));
-        return dry_run(args, &suite, &renderer, values, credentials, &kinds, out);
+        return dry_run(args, &suite, &renderer, values, credentials, web_suite, out);
     }
     let suite = Arc::new(suite);
     let renderer = Arc::new(renderer);
@@ -203,13 +198,8 @@ async fn replay(
         jobs,
     )
     .map_err(Error::Usage)?;
-    let kinds: Vec<String> = suite
-        .manifest
-        .steps
-        .iter()
-        .map(|s| s.kind.clone())
-        .collect();
-    let auth = Auth::establish(&client, args.mode, credentials.clone(), &kinds).await?;
+    let web_suite = has_web_steps(&suite.manifest.steps);
+    let auth = Auth::establish(&client, args.mode, credentials.clone(), web_suite).await?;
     eprintln!(
         "odoo-har: replaying {} steps to {} in {} mode ({}), uid {}",
         suite.manifest.steps.len(),
@@ -392,7 +382,7 @@ fn dry_run(
     renderer: &Renderer,
     mut values: Map<String, Value>,
     credentials: Credentials,
-    kinds: &[String],
+    web_suite: bool,
     out: &mut impl Write,
 ) -> Result<i32> {
     let captured_uid = values.get("uid").and_then(Value::as_i64);
@@ -401,7 +391,7 @@ fn dry_run(
         api_key: credentials.api_key.as_ref().map(|_| "***".into()),
         ..credentials
     };
-    let auth = Auth::offline(args.mode, masked, kinds, captured_uid);
+    let auth = Auth::offline(args.mode, masked, web_suite, captured_uid);
     for name in &suite.manifest.secrets {
         values.insert(name.clone(), Value::String("***".into()));
     }

@@ -15,6 +15,7 @@ use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
 use crate::odoo::convert::{self, ModelCall, Unsupported};
 use crate::odoo::rpc::{self, Answer};
+use crate::template::suite::Step;
 
 /// The ways to authenticate and send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,9 +82,12 @@ pub struct Auth {
     cookie: Mutex<Option<String>>,
 }
 
-/// Steps of these kinds exist only in the web client.
-fn is_web_kind(kind: &str) -> bool {
-    !matches!(kind, "jsonrpc" | "json2")
+/// Whether any step exists only in the web client (anything but `/jsonrpc` and JSON-2
+/// calls), which makes a web session the natural mode for `auto`.
+pub fn has_web_steps(steps: &[Step]) -> bool {
+    steps
+        .iter()
+        .any(|s| !matches!(s.kind.as_str(), "jsonrpc" | "json2"))
 }
 
 impl Auth {
@@ -92,10 +96,9 @@ impl Auth {
         client: &Client,
         requested: Mode,
         credentials: Credentials,
-        kinds: &[String],
+        web_suite: bool,
     ) -> Result<Auth> {
         let db = credentials.db.clone().ok_or_else(|| Error::Setup("no database: give --db or ODOO_DB (`odoo-har whoami CAPTURE` shows the captured one)".into()))?;
-        let web_suite = kinds.iter().any(|k| is_web_kind(k));
         let (mode, reason) = match requested {
             Mode::Auto => choose(client, &credentials, web_suite).await?,
             mode => (mode, "asked for with --mode".to_string()),
@@ -124,10 +127,9 @@ impl Auth {
     pub fn offline(
         requested: Mode,
         credentials: Credentials,
-        kinds: &[String],
+        web_suite: bool,
         captured_uid: Option<i64>,
     ) -> Auth {
-        let web_suite = kinds.iter().any(|k| is_web_kind(k));
         let (mode, reason) = match requested {
             Mode::Auto if credentials.password.is_some() && web_suite => (
                 Mode::Session,
