@@ -162,12 +162,7 @@ pub fn calls(
             .map(|c| c.name.clone())
             .collect(),
     };
-    let mut values: Map<String, Value> = suite
-        .manifest
-        .variables
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut values: Map<String, Value> = suite.manifest.variables.clone().into_iter().collect();
     values.insert("uid".into(), marker("var:uid"));
     values.insert("db".into(), marker("var:db"));
     for secret in &suite.manifest.secrets {

@@ -101,12 +101,7 @@ impl Mock {
         login: Option<(String, String)>,
         loose: bool,
     ) -> crate::error::Result<Mock> {
-        let mut values: Map<String, Value> = suite
-            .manifest
-            .variables
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut values: Map<String, Value> = suite.manifest.variables.clone().into_iter().collect();
         for secret in &suite.manifest.secrets {
             values.insert(secret.clone(), json!("***"));
         }
