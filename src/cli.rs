@@ -318,6 +318,14 @@ pub struct ReplayArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also show each step's request and response lines and headers on stderr (secrets masked)
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Like --verbose, with the request and response bodies (secrets masked)
+    #[arg(long)]
+    pub very_verbose: bool,
+
     /// Write what was sent and received as a HAR (secrets redacted)
     #[arg(long, value_name = "FILE")]
     pub save_har: Option<std::path::PathBuf>,

@@ -95,6 +95,50 @@ fn session_mode_replays_the_web_routes_and_chains_the_created_id() {
 }
 
 #[test]
+fn very_verbose_shows_each_exchange_with_secrets_masked() {
+    let odoo = FakeOdoo::start();
+    let dir = TempDir::new("replay-very-verbose");
+    let suite = matching_suite(&dir, &[]);
+    let run = replay(
+        &odoo,
+        &suite,
+        &["--jobs", "1", "--very-verbose", "--quiet"],
+        &with_password(),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("* 001-res.users.read (1 try, "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "> POST {}/web/dataset/call_kw/res.users/read\n",
+            odoo.url
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("> Cookie: session_id=REDACTED\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("< 200\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(">     \"model\": \"res.users\"\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("\n< 200\n").count(), 5, "{}", run.stderr);
+    // --quiet still drops the per-step lines; --very-verbose writes to stderr only.
+    assert!(!run.stdout.contains("res.users.read"), "{}", run.stdout);
+    let plain = replay(&odoo, &suite, &["--verbose"], &with_password());
+    assert!(plain.stderr.contains("< 200\n"), "{}", plain.stderr);
+    assert!(!plain.stderr.contains("\"model\""), "{}", plain.stderr);
+}
+
+#[test]
 fn jsonrpc_mode_converts_web_calls_to_execute_kw_with_an_api_key() {
     let odoo = FakeOdoo::start();
     let dir = TempDir::new("jsonrpc_mode_convert");

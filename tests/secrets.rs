@@ -109,6 +109,7 @@ fn no_command_writes_or_prints_a_secret() {
                 at(&format!("report-{mode}.json")),
                 "--report-junit".into(),
                 at(&format!("junit-{mode}.xml")),
+                "--very-verbose".into(),
             ]);
             commands.push(vec![
                 "replay".into(),

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
+use crate::report::verbose::{self, Verbosity};
 use crate::template::extract::Options as ExtractOptions;
 use crate::template::redact::{REDACTED, Secrets};
 use crate::template::render::{self, Renderer};
@@ -234,7 +235,17 @@ async fn replay(
     });
     let judge = Arc::new(Judge::new(suite.clone(), rules.clone(), color));
     let verdicts: Arc<Mutex<Vec<Verdict>>> = Arc::new(Mutex::new(Vec::new()));
-    let progress = Arc::new(Progress::new(suite.manifest.steps.len(), args.quiet));
+    let verbosity = match (args.very_verbose, args.verbose) {
+        (true, _) => Verbosity::Bodies,
+        (false, true) => Verbosity::Headers,
+        (false, false) => Verbosity::Normal,
+    };
+    let progress = Arc::new(Progress::new(
+        suite.manifest.steps.len(),
+        args.quiet,
+        verbosity,
+        secrets.clone(),
+    ));
     let (reporter, collected, expected) = (progress.clone(), verdicts.clone(), Arc::new(expected));
     let runs = runner::run(context.clone(), move |run| {
         let verdict = match &*expected {
@@ -455,10 +466,13 @@ fn pretty(body: &[u8]) -> String {
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     quiet: bool,
+    verbosity: Verbosity,
+    /// For masking what `--verbose` shows.
+    secrets: Secrets,
 }
 
 impl Progress {
-    fn new(steps: usize, quiet: bool) -> Progress {
+    fn new(steps: usize, quiet: bool, verbosity: Verbosity, secrets: Secrets) -> Progress {
         let interactive = std::io::stderr().is_terminal()
             && std::env::var("CI").map_or(true, |ci| ci != "true")
             && !quiet;
@@ -471,10 +485,16 @@ impl Progress {
             }
             bar
         });
-        Progress { bar, quiet }
+        Progress {
+            bar,
+            quiet,
+            verbosity,
+            secrets,
+        }
     }
 
     fn step(&self, run: &StepRun, verdict: &Verdict, judging: bool) {
+        self.exchange(run);
         let mut text = step_line(run, verdict, judging);
         if verdict.verdict == Kind::Differs && !verdict.diff.is_empty() {
             text.push('\n');
@@ -490,6 +510,22 @@ impl Progress {
             }
             None if !self.quiet => println!("{}", text.trim_end()),
             None => {}
+        }
+    }
+
+    /// With `--verbose`, what the step sent and received, on stderr.
+    fn exchange(&self, run: &StepRun) {
+        if self.verbosity == Verbosity::Normal {
+            return;
+        }
+        let Some(exchange) = run.exchange(&self.secrets) else {
+            return;
+        };
+        let bodies = self.verbosity == Verbosity::Bodies;
+        let text = verbose::exchange_text(&run.name, run.attempts, &exchange, bodies);
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprint!("{text}")),
+            None => eprint!("{text}"),
         }
     }
 
