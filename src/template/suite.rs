@@ -151,48 +151,12 @@ impl Suite {
             )
             .hint("give a folder written by `odoo-har extract`, or a capture")
         })?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|err| {
-            let place = err.span().map(|span| {
-                let (line, column) = line_column(&text, span.start);
-                Place::LineColumn(line, column)
-            });
-            Error::input(&shown, place, err.message().to_string())
-                .hint("fix the manifest by hand, or extract the suite again")
-        })?;
-        if manifest.format != FORMAT {
-            return Err(Error::input(
-                &shown,
-                None,
-                format!(
-                    "suite format {} is not one this odoo-har reads (it reads {FORMAT})",
-                    manifest.format
-                ),
-            )
-            .hint("extract the suite again with this version"));
-        }
+        let manifest = Manifest::parse(&text, &shown)?;
         let mut templates = Vec::with_capacity(manifest.steps.len());
         let mut baselines = Vec::with_capacity(manifest.steps.len());
-        let mut defined: BTreeSet<&str> = BTreeSet::new();
-        let mut names: BTreeSet<&str> = BTreeSet::new();
         for (index, step) in manifest.steps.iter().enumerate() {
             let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
-            // Names become file names (`export -o DIR/`, reports): nothing that leaves a folder.
-            if !is_plain_name(&step.name) {
-                return Err(Error::input(
-                    &shown,
-                    Some(at("name")),
-                    "a step name must be a plain file name: letters, digits, `.`, `-`, `_`, not starting with `.`",
-                )
-                .hint("rename the step (extract names them like `001-res.users.read`)"));
-            }
-            if !names.insert(&step.name) {
-                return Err(
-                    Error::input(&shown, Some(at("name")), "two steps have this name")
-                        .hint("step names must be unique"),
-                );
-            }
-            let params = safe_join(dir, &step.params)
-                .map_err(|why| Error::input(&shown, Some(at("params")), why))?;
+            let params = dir.join(&step.params);
             let template = std::fs::read_to_string(&params).map_err(|err| {
                 Error::input(
                     &shown,
@@ -205,8 +169,7 @@ impl Suite {
             let baseline = match &step.baseline {
                 None => None,
                 Some(relative) => {
-                    let path = safe_join(dir, relative)
-                        .map_err(|why| Error::input(&shown, Some(at("baseline")), why))?;
+                    let path = dir.join(relative);
                     let text = std::fs::read_to_string(&path).map_err(|err| {
                         Error::input(&shown, Some(at("baseline")), format!("cannot read {}: {err}", path.display()))
                             .hint("restore the file, remove the `baseline` line, or record a new one with `replay --update`")
@@ -217,17 +180,6 @@ impl Suite {
                 }
             };
             baselines.push(baseline);
-            for used in &step.uses {
-                if !defined.contains(used.as_str()) {
-                    return Err(Error::input(&shown, Some(at("uses")), format!("uses the capture `{used}`, which no earlier step defines"))
-                        .hint("add a [[step.capture]] with that name to an earlier step, or drop it from `uses` and the template"));
-                }
-            }
-            for capture in &step.captures {
-                crate::path::Path::parse(&capture.path)
-                    .map_err(|why| Error::input(&shown, Some(at("capture")), why))?;
-                defined.insert(&capture.name);
-            }
         }
         Ok(Suite {
             dir: dir.to_path_buf(),
@@ -235,6 +187,72 @@ impl Suite {
             templates,
             baselines,
         })
+    }
+}
+
+impl Manifest {
+    /// Reads a hand-editable manifest and checks what the files cannot: the format, step
+    /// names that are unique plain file names, file paths that stay inside the suite folder,
+    /// captures defined before they are used, capture paths that parse. `shown` names the
+    /// file in messages.
+    pub fn parse(text: &str, shown: &str) -> Result<Manifest> {
+        let manifest: Manifest = toml::from_str(text).map_err(|err| {
+            let place = err.span().map(|span| {
+                let (line, column) = line_column(text, span.start);
+                Place::LineColumn(line, column)
+            });
+            Error::input(shown, place, err.message().to_string())
+                .hint("fix the manifest by hand, or extract the suite again")
+        })?;
+        if manifest.format != FORMAT {
+            return Err(Error::input(
+                shown,
+                None,
+                format!(
+                    "suite format {} is not one this odoo-har reads (it reads {FORMAT})",
+                    manifest.format
+                ),
+            )
+            .hint("extract the suite again with this version"));
+        }
+        let mut defined: BTreeSet<&str> = BTreeSet::new();
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        for (index, step) in manifest.steps.iter().enumerate() {
+            let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
+            // Names become file names (`export -o DIR/`, reports): nothing that leaves a folder.
+            if !is_plain_name(&step.name) {
+                return Err(Error::input(
+                    shown,
+                    Some(at("name")),
+                    "a step name must be a plain file name: letters, digits, `.`, `-`, `_`, not starting with `.`",
+                )
+                .hint("rename the step (extract names them like `001-res.users.read`)"));
+            }
+            if !names.insert(&step.name) {
+                return Err(
+                    Error::input(shown, Some(at("name")), "two steps have this name")
+                        .hint("step names must be unique"),
+                );
+            }
+            check_inside(&step.params)
+                .map_err(|why| Error::input(shown, Some(at("params")), why))?;
+            if let Some(baseline) = &step.baseline {
+                check_inside(baseline)
+                    .map_err(|why| Error::input(shown, Some(at("baseline")), why))?;
+            }
+            for used in &step.uses {
+                if !defined.contains(used.as_str()) {
+                    return Err(Error::input(shown, Some(at("uses")), format!("uses the capture `{used}`, which no earlier step defines"))
+                        .hint("add a [[step.capture]] with that name to an earlier step, or drop it from `uses` and the template"));
+                }
+            }
+            for capture in &step.captures {
+                crate::path::Path::parse(&capture.path)
+                    .map_err(|why| Error::input(shown, Some(at("capture")), why))?;
+                defined.insert(&capture.name);
+            }
+        }
+        Ok(manifest)
     }
 }
 
@@ -247,10 +265,9 @@ fn is_plain_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
-/// Joins a path from the manifest onto the suite folder, refusing anything that would leave it.
-fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String> {
-    let path = Path::new(relative);
-    let inside = path
+/// Refuses a path from the manifest that would leave the suite folder.
+fn check_inside(relative: &str) -> std::result::Result<(), String> {
+    let inside = Path::new(relative)
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if relative.is_empty() || !inside {
@@ -258,7 +275,13 @@ fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String>
             "`{relative}` is not a path inside the suite folder"
         ));
     }
-    Ok(dir.join(path))
+    Ok(())
+}
+
+/// Joins a path from the manifest onto the suite folder, refusing anything that would leave it.
+fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String> {
+    check_inside(relative)?;
+    Ok(dir.join(relative))
 }
 
 /// 1-based line and column of a byte offset.
