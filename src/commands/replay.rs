@@ -96,50 +96,36 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
         url: url.clone(),
         learn_noise: args.learn_noise,
     };
-    let (verdicts, secrets, runs) = match &args.against {
-        None => runtime.block_on(replay(
+    let run_on = |server: &Server, expected: Expected| {
+        runtime.block_on(replay(
             args,
             &suite,
             &renderer,
             &values,
             &credentials,
-            &first,
-            Expected::Baselines,
+            server,
+            expected,
             &rules,
             color,
-        ))?,
+        ))
+    };
+    let (verdicts, secrets, runs) = match &args.against {
+        None => run_on(&first, Expected::Baselines)?,
         Some(second) => {
             eprintln!(
                 "odoo-har: A/B: {url} (A) against {second} (B); B's answers are compared with A's"
             );
-            let (_, _, runs_a) = runtime.block_on(replay(
-                args,
-                &suite,
-                &renderer,
-                &values,
-                &credentials,
-                &first,
-                Expected::Nothing,
-                &rules,
-                color,
-            ))?;
+            let (_, _, runs_a) = run_on(&first, Expected::Nothing)?;
             let answers: Vec<Option<Value>> = runs_a.iter().map(|r| r.document()).collect();
             let noise: Vec<Vec<String>> = runs_a.iter().map(|r| r.noise.clone()).collect();
             let server_b = Server {
                 url: second.clone(),
                 learn_noise: 0,
             };
-            runtime.block_on(replay(
-                args,
-                &suite,
-                &renderer,
-                &values,
-                &credentials,
+            run_on(
                 &server_b,
                 Expected::Answers(Arc::new(FirstServer { answers, noise })),
-                &rules,
-                color,
-            ))?
+            )?
         }
     };
     if let Some(path) = &args.save_har {
