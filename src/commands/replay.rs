@@ -426,7 +426,7 @@ fn dry_run(
                     "# {}\nPOST {}\n{headers}{}\n",
                     step.name,
                     prepared.route,
-                    pretty(&prepared.body)
+                    verbose::pretty_body(&prepared.body)
                 )
             }
             Err(why) => format!(
@@ -438,14 +438,6 @@ fn dry_run(
         super::print(writeln!(out, "{text}"))?;
     }
     Ok(0)
-}
-
-/// A JSON body, indented for a person.
-fn pretty(body: &[u8]) -> String {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    }
 }
 
 /// Per-step lines, as a progress bar on a terminal and plain lines elsewhere.

@@ -2,12 +2,13 @@
 //! curl and Hurl users read (`*` for information, `>` for the request, `<` for the response).
 //!
 //! It is built from the masked copy of the exchange ([`crate::replay::runner::StepRun::exchange`]),
-//! never from what went over the wire, so passwords, API keys and session cookies show as `***`.
+//! never from what went over the wire: passwords and API keys in bodies show as `***`, session
+//! cookies and `Authorization` values as `REDACTED`.
 
 use crate::capture::{Body, Exchange, NameValue};
 
 /// How much of each exchange to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
     /// Only the per-step lines.
     Normal,
@@ -56,16 +57,20 @@ fn body(out: &mut String, mark: char, body: Option<&Body>) {
     let Some(body) = body.filter(|b| !b.bytes.is_empty()) else {
         return;
     };
-    let text = match serde_json::from_slice::<serde_json::Value>(&body.bytes) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
-        Err(_) => match body.text() {
-            Some(text) => text.to_string(),
-            None => format!("({} bytes that are not UTF-8)", body.bytes.len()),
-        },
-    };
     out.push_str(&format!("{mark}\n"));
-    for line in text.lines() {
+    for line in pretty_body(&body.bytes).lines() {
         out.push_str(&format!("{mark} {line}\n"));
+    }
+}
+
+/// A body for a person to read: JSON indented, other text as it is, other bytes counted.
+pub fn pretty_body(bytes: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+        Err(_) => match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => format!("({} bytes that are not UTF-8)", bytes.len()),
+        },
     }
 }
 
