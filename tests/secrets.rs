@@ -95,12 +95,18 @@ fn no_command_writes_or_prints_a_secret() {
                 format.into(),
             ]);
         }
-        for mode in ["session", "jsonrpc"] {
-            commands.push(vec![
+        let replay = |extra: Vec<String>| -> Vec<String> {
+            let mut args = vec![
                 "replay".into(),
                 suite.clone(),
                 "--url".into(),
                 odoo.url.clone(),
+            ];
+            args.extend(extra);
+            args
+        };
+        for mode in ["session", "jsonrpc"] {
+            commands.push(replay(vec![
                 "--mode".into(),
                 mode.into(),
                 "--save-har".into(),
@@ -110,24 +116,14 @@ fn no_command_writes_or_prints_a_secret() {
                 "--report-junit".into(),
                 at(&format!("junit-{mode}.xml")),
                 "--very-verbose".into(),
-            ]);
-            commands.push(vec![
-                "replay".into(),
-                suite.clone(),
-                "--url".into(),
-                odoo.url.clone(),
+            ]));
+            commands.push(replay(vec![
                 "--mode".into(),
                 mode.into(),
                 "--dry-run".into(),
-            ]);
+            ]));
         }
-        commands.push(vec![
-            "replay".into(),
-            suite.clone(),
-            "--url".into(),
-            odoo.url.clone(),
-            "--update".into(),
-        ]);
+        commands.push(replay(vec!["--update".into()]));
         for args in &commands {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let run = odoo_har_env(&args, None, &with_secrets);
