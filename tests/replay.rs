@@ -570,9 +570,8 @@ fn dry_run_sends_nothing_and_masks_secrets() {
 #[test]
 fn the_replay_is_saved_as_a_har_without_secrets() {
     let odoo = FakeOdoo::start();
-    let dir = TempDir::new("the_replay_is_saved_");
-    let suite = matching_suite(&dir, &[]);
     let dir = TempDir::new("replay-har");
+    let suite = matching_suite(&dir, &[]);
     let har = dir.str("replay.har");
     let run = replay(&odoo, &suite, &["--save-har", &har], &with_password());
     assert_eq!(run.code, 0, "{}", run.stderr);
