@@ -189,6 +189,11 @@ pub struct ExtractArgs {
     /// Keep one call per model, method and argument shape
     #[arg(long)]
     pub dedupe: bool,
+
+    /// Keep the web client's plumbing as steps too (chatter, presence, bus, systray, views,
+    /// window actions), which `extract` leaves out by default
+    #[arg(long)]
+    pub with_ui: bool,
 }
 
 #[derive(Debug, Args)]

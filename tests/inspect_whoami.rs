@@ -705,3 +705,94 @@ fn inspect_flags_domains_odoo_would_refuse() {
         )]
     );
 }
+
+/// Every entry of the plumbing table (src/odoo/plumbing.rs) as a real capture shows it, and
+/// the calls about the user's data that must stay steps.
+#[test]
+fn web_client_plumbing_is_marked_in_real_captures() {
+    let name = |c: &Value| match (c["model"].as_str(), c["method"].as_str()) {
+        (Some(model), Some(method)) => format!("{model}.{method}"),
+        _ => c["route"].as_str().unwrap_or_default().to_string(),
+    };
+    for (file, plumbing, data) in [
+        (
+            "odoo16-crud.har",
+            &[
+                "/mail/init_messaging",
+                "/mail/load_message_failures",
+                "/mail/inbox/messages",
+                "/mail/thread/messages",
+                "/mail/thread/data",
+                "/web/action/load",
+                "res.partner.get_views",
+                "res.users.systray_get_activities",
+                "res.partner.autocomplete",
+            ][..],
+            &[
+                "res.partner.web_search_read",
+                "res.partner.onchange",
+                "res.partner.create",
+                "res.partner.write",
+                "res.partner.unlink",
+            ][..],
+        ),
+        (
+            "odoo16-preferences.har",
+            &["res.users.action_get", "ir.ui.view.render_public_asset"][..],
+            &["res.users.read"][..],
+        ),
+        (
+            "odoo17-preferences.har",
+            &["ir.module.module.search_panel_select_range"][..],
+            &["res.users.web_read", "ir.module.module.web_search_read"][..],
+        ),
+        (
+            "odoo17-sale.har",
+            &[
+                "/onboarding/sale_quotation",
+                "/sale_product_configurator/get_values",
+                "res.users.has_group",
+            ][..],
+            &[
+                "res.partner.name_search",
+                "sale.order.onchange",
+                "sale.order.web_save",
+                "sale.order.action_confirm",
+                "product.template.get_single_product_variant",
+            ][..],
+        ),
+        (
+            "odoo18-preferences.har",
+            &["res.users.get_views", "res.users.action_get"][..],
+            &["res.users.web_read"][..],
+        ),
+        (
+            "odoo19-crud.har",
+            &["res.partner.autocomplete_by_name", "/mail/data"][..],
+            &["res.partner.web_save"][..],
+        ),
+        (
+            "odoo19-external-api.har",
+            &[][..],
+            &["res.partner.search_read"][..],
+        ),
+    ] {
+        let Some(path) = shared(file) else { return };
+        let calls = json_of(&["inspect", &path, "--json"]);
+        let calls = calls.as_array().unwrap();
+        for wanted in plumbing {
+            let found: Vec<&Value> = calls.iter().filter(|c| name(c) == *wanted).collect();
+            assert!(!found.is_empty(), "{file}: no {wanted}");
+            for call in found {
+                assert!(call["plumbing"].is_string(), "{file}: {wanted} is plumbing");
+            }
+        }
+        for wanted in data {
+            let found: Vec<&Value> = calls.iter().filter(|c| name(c) == *wanted).collect();
+            assert!(!found.is_empty(), "{file}: no {wanted}");
+            for call in found {
+                assert_eq!(call["plumbing"], Value::Null, "{file}: {wanted} is data");
+            }
+        }
+    }
+}

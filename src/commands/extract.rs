@@ -15,6 +15,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         skip_reads: args.skip_reads,
         only_writes: args.only_writes,
         dedupe: args.dedupe,
+        with_ui: args.with_ui,
     };
     let loaded = Loaded::from_args(&args.input)?;
     let extracted = loaded.extract(&options);

@@ -31,6 +31,9 @@ pub struct Row {
     /// Why Odoo would refuse that domain, when it would (checked against Odoo 19's operators).
     pub domain_problem: Option<String>,
     pub summary: String,
+    /// Why the call is web-client plumbing (for the screen, not the user's data), which
+    /// `extract` leaves out unless `--with-ui`; null for data calls.
+    pub plumbing: Option<&'static str>,
     pub status: Option<u16>,
     /// The Odoo exception class (`odoo.exceptions.AccessError`), or null.
     pub error: Option<String>,
@@ -97,6 +100,7 @@ fn row(exchange: &crate::capture::Exchange, call: &OdooCall) -> Row {
             .and_then(|d| crate::odoo::domain::validate(d, 19).err())
             .map(|e| e.to_string()),
         summary: summary(call),
+        plumbing: crate::odoo::plumbing::plumbing(call),
         status: call.status,
         error,
         error_message,
@@ -238,7 +242,11 @@ fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::
                 r.time.as_deref().map(clock).unwrap_or_default(),
                 r.kind.to_string(),
                 call,
-                r.summary.clone(),
+                match (r.plumbing, r.summary.is_empty()) {
+                    (None, _) => r.summary.clone(),
+                    (Some(why), true) => format!("ui: {why}"),
+                    (Some(why), false) => format!("{} (ui: {why})", r.summary),
+                },
                 r.status.map_or_else(|| "-".into(), |s| s.to_string()),
                 r.error
                     .clone()
@@ -266,9 +274,18 @@ fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::
         .iter()
         .filter(|c| c.kind != Kind::NotOdoo && c.failed())
         .count();
+    let plumbing = match loaded
+        .calls
+        .iter()
+        .filter(|c| crate::odoo::plumbing::plumbing(c).is_some())
+        .count()
+    {
+        0 => String::new(),
+        n => format!(", {n} web-client plumbing marked ui: that extract leaves out"),
+    };
     writeln!(
         out,
-        "\n{}: {} entries, {odoo} Odoo calls ({failed} failed), {other} other requests{}",
+        "\n{}: {} entries, {odoo} Odoo calls ({failed} failed{plumbing}), {other} other requests{}",
         loaded.describe(),
         loaded.exchanges.len(),
         if other > 0 && rows.iter().all(|r| r.kind != "not_odoo") {

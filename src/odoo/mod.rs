@@ -6,6 +6,7 @@ pub mod call;
 pub mod convert;
 pub mod domain;
 pub mod methods;
+pub mod plumbing;
 pub mod rpc;
 pub mod session;
 pub mod xmlrpc;
