@@ -117,14 +117,28 @@ fn every_format_for_every_fixture_and_no_secret_in_any() {
     let body: Value = serde_json::from_str(jsonrpc.split_once('\n').unwrap().1.trim()).unwrap();
     assert_eq!(
         body["params"]["args"],
-        json!(["demo16", 2, "{{api_key}}", "res.users", "read", [[2], ["__last_update", "name", "email", "lang", "tz", "tz_offset", "signature", "display_name"]], {"context": {"allowed_company_ids": [1], "lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}])
+        json!(["demo16", 2, "{{api_key}}", "res.users", "read", [[2], ["__last_update", "name", "email", "lang", "tz", "tz_offset", "signature", "display_name"]], {"context": {"allowed_company_ids": [1], "bin_size": true, "lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}])
     );
-    let action = export("fixtures/odoo14-chrome.har", "jsonrpc", &[]);
+    // Window actions are plumbing, left out unless the suite keeps the web client's screen.
+    let dir = TempDir::new("export-with-ui");
+    let with_ui = dir.str("suite");
+    let extracted = odoo_har(
+        &[
+            "extract",
+            "fixtures/odoo14-chrome.har",
+            "-o",
+            &with_ui,
+            "--with-ui",
+        ],
+        None,
+    );
+    assert_eq!(extracted.code, 0, "{}", extracted.stderr);
+    let action = export(&with_ui, "jsonrpc", &[]);
     assert!(
         action.contains("/web/action/load has no external equivalent; read the action instead"),
         "{action}"
     );
-    let search_read = export("fixtures/odoo14-chrome.har", "jsonrpc", &["--step", "002"]);
+    let search_read = export("fixtures/odoo14-chrome.har", "jsonrpc", &["--step", "001"]);
     assert!(search_read.contains("\"web_search_read\""), "{search_read}");
     let xml = export("fixtures/demo-odoo16.har", "xmlrpc", &["--step", "001"]);
     assert!(

@@ -11,8 +11,8 @@
 //!   `res.users`/`res.company`; the external API's `db` and `uid` arguments;
 //! - secrets: the external API's password or API key argument, any `password`-like key;
 //!   written only as variables with no default;
-//! - dropped as session-bound: `bin_size`, `params` (URL-hash state) and `__last_update` in
-//!   contexts. Login calls (`/web/session/authenticate`, `common.login`) are not steps:
+//! - dropped as session-bound: `params` (URL-hash state) and `__last_update` in contexts;
+//!   every other context key stays, as it may change the answer (`bin_size`). Login calls (`/web/session/authenticate`, `common.login`) are not steps:
 //!   logging in is the replay's job.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,6 +43,8 @@ pub struct Options {
     pub only_writes: bool,
     /// Keep one call per model, method and argument shape.
     pub dedupe: bool,
+    /// Keep the web client's plumbing (see [`crate::odoo::plumbing`]) as steps too.
+    pub with_ui: bool,
 }
 
 /// A suite ready to be written.
@@ -187,8 +189,22 @@ pub fn extract(
 ) -> Extracted {
     let variables = Variables::from_identity(identity);
     let mut skipped = Vec::new();
+    let public_login = variables
+        .get("login")
+        .and_then(Value::as_str)
+        .filter(|login| secrets.contains(login));
+    let kept;
+    let secrets = match public_login {
+        Some(login) => {
+            skipped.push(format!("the password is the same as the login `{login}`: the login is kept where it appears (it is not secret, and answers echo it); the password is still never written"));
+            kept = secrets.except_public(login);
+            &kept
+        }
+        None => secrets,
+    };
     let mut seen_shapes = BTreeSet::new();
     let mut steps: Vec<Draft> = Vec::new();
+    let mut plumbing: BTreeMap<String, (usize, &'static str)> = BTreeMap::new();
     for (exchange, call) in exchanges.iter().zip(calls) {
         if let Err(why) = steppable(call) {
             if call.kind != Kind::NotOdoo && call.kind != Kind::WebPage {
@@ -208,6 +224,12 @@ pub fn extract(
         if !matches(&options.model, call.model.as_deref())
             || !matches(&options.method, call.method.as_deref())
         {
+            continue;
+        }
+        if !options.with_ui
+            && let Some(why) = crate::odoo::plumbing::plumbing(call)
+        {
+            plumbing.entry(call.name()).or_insert((0, why)).0 += 1;
             continue;
         }
         let read_only = read_only(call);
@@ -248,6 +270,21 @@ pub fn extract(
         });
     }
 
+    if !plumbing.is_empty() {
+        let total: usize = plumbing.values().map(|(count, _)| count).sum();
+        let listed: Vec<String> = plumbing
+            .iter()
+            .map(|(name, (count, why))| match count {
+                1 => format!("{name} ({why})"),
+                n => format!("{name} ×{n} ({why})"),
+            })
+            .collect();
+        skipped.push(format!(
+            "left out {total} web-client plumbing call{} (--with-ui keeps them): {}",
+            if total == 1 { "" } else { "s" },
+            listed.join(", ")
+        ));
+    }
     for step in &mut steps {
         apply_variables(step, &variables);
     }
@@ -454,10 +491,25 @@ fn contexts(document: &mut Value, kind: Kind) -> Vec<&mut Map<String, Value>> {
     found
 }
 
+/// Context keys bound to the browser's session at capture time, dropped from templates. Every
+/// other key stays, because it can change what Odoo answers: `bin_size` turns binary fields
+/// into sizes (without it a replay downloads every image and compares base64 with "1.43 Kb"),
+/// `active_test` widens searches, `default_*` fill new records.
+const SESSION_BOUND_CONTEXT: &[(&str, &str)] = &[
+    (
+        "params",
+        "the URL hash of the 14/15 web client (action, menu, view type): where the browser was",
+    ),
+    (
+        "__last_update",
+        "the legacy web client's record timestamps for the concurrency check: sent again, they make Odoo refuse the write as modified since viewed",
+    ),
+];
+
 /// Session-bound context keys go; the user's own values become variables.
 fn scrub_context(context: &mut Map<String, Value>, variables: &Variables) {
-    for key in ["bin_size", "params", "__last_update"] {
-        context.remove(key);
+    for (key, _why) in SESSION_BOUND_CONTEXT {
+        context.remove(*key);
     }
     for (key, name) in [
         ("uid", "uid"),
@@ -850,11 +902,10 @@ mod tests {
             read.contains("{{json s004_result}}") && read.contains("{{json s001_result_2}}"),
             "{read}"
         );
-        // Session-bound context keys are gone; the user's values are variables.
-        assert!(
-            !read.contains("bin_size") && !read.contains("\"params\""),
-            "{read}"
-        );
+        // Session-bound context keys are gone; what shapes the answer stays; the user's
+        // values are variables.
+        assert!(!read.contains("\"params\""), "{read}");
+        assert!(read.contains("\"bin_size\": true"), "{read}");
         assert!(
             read.contains("\"uid\": {{json uid}}")
                 && read.contains("\"allowed_company_ids\": {{json allowed_company_ids}}"),
@@ -1023,5 +1074,95 @@ mod tests {
             }),
             ["001-res.partner.write"]
         );
+    }
+
+    #[test]
+    fn a_password_equal_to_the_login_does_not_erase_the_login() {
+        let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "object", "method": "execute_kw",
+            "args": ["db1", 2, "admin", "res.users", "read", [[2], ["login"]], {}]}});
+        let exchange = test_exchange(
+            0,
+            "POST",
+            "http://h/jsonrpc",
+            &body.to_string(),
+            Some((
+                200,
+                r#"{"jsonrpc":"2.0","id":null,"result":[{"id":2,"login":"admin"}]}"#,
+            )),
+        );
+        let login = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "login", "args": ["db1", "admin", "admin"]}});
+        let login = test_exchange(
+            1,
+            "POST",
+            "http://h/jsonrpc",
+            &login.to_string(),
+            Some((200, r#"{"jsonrpc":"2.0","id":null,"result":2}"#)),
+        );
+        let extracted = suite(&[login, exchange]);
+        assert_eq!(extracted.manifest.variables["login"], json!("admin"));
+        let baseline = extracted
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(".response.json"))
+            .unwrap();
+        assert!(
+            baseline.contents.contains("\"login\": \"admin\""),
+            "{}",
+            baseline.contents
+        );
+        // The password's own place is still a secret with no value.
+        assert!(template(&extracted, "001-").contains("{{json password}}"));
+        assert!(
+            extracted
+                .skipped
+                .iter()
+                .any(|n| n.contains("the password is the same as the login `admin`")),
+            "{:?}",
+            extracted.skipped
+        );
+    }
+
+    #[test]
+    fn plumbing_is_left_out_unless_asked_for() {
+        let views = call_kw(
+            0,
+            "res.partner",
+            "get_views",
+            json!([]),
+            json!({}),
+            json!({}),
+        );
+        let read = call_kw(
+            1,
+            "res.partner",
+            "read",
+            json!([[9], ["name"]]),
+            json!({}),
+            json!([]),
+        );
+        let default = suite(&[views.clone(), read.clone()]);
+        assert_eq!(default.manifest.steps.len(), 1);
+        assert_eq!(default.manifest.steps[0].name, "001-res.partner.read");
+        assert!(
+            default.skipped.iter().any(|n| n.contains(
+                "left out 1 web-client plumbing call (--with-ui keeps them): res.partner.get_views (view definitions"
+            )),
+            "{:?}",
+            default.skipped
+        );
+        let exchanges = [views, read];
+        let calls: Vec<OdooCall> = exchanges.iter().map(classify).collect();
+        let with_ui = extract(
+            &exchanges,
+            &calls,
+            &Identity::discover(&exchanges, &calls),
+            &Secrets::default(),
+            vec![],
+            &Options {
+                with_ui: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(with_ui.manifest.steps.len(), 2);
     }
 }

@@ -187,6 +187,16 @@ impl Secrets {
         }
     }
 
+    /// These secrets but `public`, which is only removed from the places secrets sit (password
+    /// fields, the external API's secret argument), no longer wherever it appears. For a
+    /// password equal to the login (`admin`/`admin` on every demo database): the login is not
+    /// secret, and erasing it would change every answer that echoes it.
+    pub fn except_public(&self, public: &str) -> Secrets {
+        let mut values = self.values.clone();
+        values.remove(public);
+        Secrets { values }
+    }
+
     /// True when no secret was found.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
