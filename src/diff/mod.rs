@@ -8,14 +8,16 @@
 
 mod rules;
 mod text;
+pub mod time;
 pub mod verdict;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 pub use rules::{DEFAULT_IGNORES, Rule, Rules};
 pub use text::{Color, unified};
+pub use time::TimeShift;
 
 use crate::path::{Path, Segment};
 
@@ -43,13 +45,48 @@ impl Change {
     }
 }
 
-/// How one comparison is done: the rules that apply to this step, and the ids the run
-/// mapped (baseline id → live id) through captures.
+/// How one comparison is done: the rules that apply to this step, the ids the run mapped
+/// (baseline id → live id) through captures, and what else the run made of the capture.
 #[derive(Debug, Clone, Default)]
 pub struct Comparison<'a> {
     pub ignore: Vec<&'a Path>,
     pub unordered: Vec<&'a Path>,
     pub ids: HashMap<i64, i64>,
+    pub relative: Relative,
+}
+
+/// What makes a baseline relative to the run that is judged against it: values that stand
+/// for each other although they differ.
+#[derive(Debug, Clone, Default)]
+pub struct Relative {
+    /// Baseline ids of records the capture created, directly or as side effects of a write
+    /// (messages, followers, order lines): the first sight of one at an id position maps it
+    /// to the live id there, like a created id; later sights must agree.
+    pub fresh_ids: HashSet<i64>,
+    /// Baseline strings already mapped to what the run got: values the server gave records a
+    /// run created (a sequence name `S00021`).
+    pub strings: HashMap<String, String>,
+    /// Captured value → the run's value of a variable (`db`, `url`, `login`, `uid`, the
+    /// user's name and partner): an answer that echoes where it came from is not a change.
+    /// Strings compare whole or, for URLs, as a prefix; integers at id positions only.
+    pub variables: Vec<(Value, Value)>,
+    /// Dates and datetimes that moved with the clock compare equal (`None`: they do not).
+    pub time: Option<TimeShift>,
+    /// Fields that hold record ids without saying so in their name (`order_line`), from the
+    /// relations Odoo describes.
+    pub relational: HashSet<String>,
+}
+
+/// A comparison's findings: the changes, and what it mapped or let pass on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Compared {
+    pub changes: Vec<Change>,
+    /// Ids mapped on first sight (baseline → live).
+    pub learned_ids: Vec<(i64, i64)>,
+    /// Server-given strings mapped on first sight (baseline → live).
+    pub learned_strings: Vec<(String, String)>,
+    /// Paths whose values moved with the clock.
+    pub time_shifted: Vec<String>,
 }
 
 impl Comparison<'_> {
@@ -64,6 +101,25 @@ impl Comparison<'_> {
             .iter()
             .any(|p| crate::path::matches_segments(&p.0, at))
     }
+
+    /// True when the integer at `at` is a record id: a member `id`, `*_id`, an element of
+    /// `*_ids` or of a relational field, the id of a `[id, "name"]` pair.
+    fn id_position(&self, at: &[Segment], in_pair: bool) -> bool {
+        match at.last() {
+            Some(Segment::Key(key)) => key == "id" || key.ends_with("_id"),
+            Some(Segment::Index(index)) => {
+                let parent = match at.len().checked_sub(2).and_then(|i| at.get(i)) {
+                    Some(Segment::Key(key)) => Some(key.as_str()),
+                    _ => None,
+                };
+                (*index == 0 && in_pair)
+                    || parent.is_some_and(|k| {
+                        k.ends_with("_ids") || self.relative.relational.contains(k)
+                    })
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Every difference between a baseline and a live answer, at most `limit` of them.
@@ -73,78 +129,253 @@ pub fn compare(
     comparison: &Comparison,
     limit: usize,
 ) -> Vec<Change> {
-    let mut changes = Vec::new();
-    let mut at = Vec::new();
-    walk(baseline, live, comparison, &mut at, &mut changes, limit);
-    changes
+    compare_relative(baseline, live, comparison, limit).changes
 }
 
-fn walk(
+/// [`compare`], with what was mapped on first sight and what moved with the clock.
+pub fn compare_relative(
     baseline: &Value,
     live: &Value,
     comparison: &Comparison,
-    at: &mut Vec<Segment>,
-    changes: &mut Vec<Change>,
     limit: usize,
-) {
-    if changes.len() >= limit || comparison.ignored(at) {
-        return;
+) -> Compared {
+    let mut walker = Walker {
+        comparison,
+        limit,
+        found: Compared::default(),
+        ids: HashMap::new(),
+        images: comparison.ids.values().copied().collect(),
+    };
+    let mut at = Vec::new();
+    walker.walk(baseline, live, &mut at, false);
+    walker.found
+}
+
+/// What a baseline that stood for a secret holds instead.
+const PLACEHOLDER: &str = crate::template::redact::REDACTED;
+
+struct Walker<'c, 'a> {
+    comparison: &'c Comparison<'a>,
+    limit: usize,
+    found: Compared,
+    /// Ids learned during this comparison, so later sights in the same answer agree.
+    ids: HashMap<i64, i64>,
+    /// Live ids already standing for a baseline id: two records never map to one.
+    images: HashSet<i64>,
+}
+
+impl Walker<'_, '_> {
+    fn full(&self) -> bool {
+        self.found.changes.len() >= self.limit
     }
-    match (baseline, live) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (key, left) in a {
-                at.push(Segment::Key(key.clone()));
-                match b.get(key) {
-                    Some(right) => walk(left, right, comparison, at, changes, limit),
-                    None if !comparison.ignored(at) => changes.push(change(at, Some(left), None)),
-                    None => {}
-                }
-                at.pop();
-            }
-            for (key, right) in b {
-                if !a.contains_key(key) {
+
+    fn push(&mut self, at: &[Segment], baseline: Option<&Value>, live: Option<&Value>) {
+        if !self.full() {
+            self.found.changes.push(change(at, baseline, live));
+        }
+    }
+
+    fn walk(&mut self, baseline: &Value, live: &Value, at: &mut Vec<Segment>, in_pair: bool) {
+        if self.full() || self.comparison.ignored(at) {
+            return;
+        }
+        match (baseline, live) {
+            (Value::Object(a), Value::Object(b)) => {
+                // The strings of a record the capture created were given by the server.
+                let created = a
+                    .get("id")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|id| self.created(id));
+                for (key, left) in a {
                     at.push(Segment::Key(key.clone()));
-                    if !comparison.ignored(at) && changes.len() < limit {
-                        changes.push(change(at, None, Some(right)));
+                    match b.get(key) {
+                        Some(right) if created && self.server_given(left, right) => {}
+                        Some(right) => self.walk(left, right, at, false),
+                        None if !self.comparison.ignored(at) => self.push(at, Some(left), None),
+                        None => {}
+                    }
+                    at.pop();
+                }
+                for (key, right) in b {
+                    if !a.contains_key(key) {
+                        at.push(Segment::Key(key.clone()));
+                        if !self.comparison.ignored(at) {
+                            self.push(at, None, Some(right));
+                        }
+                        at.pop();
+                    }
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                let (a, b) = if self.comparison.unordered_at(at) {
+                    (sorted(a), sorted(b))
+                } else {
+                    (a.iter().collect(), b.iter().collect())
+                };
+                let pair = |items: &[&Value]| {
+                    items.len() == 2 && items[0].is_i64() && items[1].is_string()
+                };
+                let in_pair = pair(&a) && pair(&b);
+                for index in 0..a.len().max(b.len()) {
+                    at.push(Segment::Index(index));
+                    match (a.get(index), b.get(index)) {
+                        (Some(left), Some(right)) => self.walk(left, right, at, in_pair),
+                        (left, right) if !self.comparison.ignored(at) => {
+                            self.push(at, left.copied(), right.copied())
+                        }
+                        _ => {}
                     }
                     at.pop();
                 }
             }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            let (a, b) = if comparison.unordered_at(at) {
-                (sorted(a), sorted(b))
-            } else {
-                (a.iter().collect(), b.iter().collect())
-            };
-            for index in 0..a.len().max(b.len()) {
-                at.push(Segment::Index(index));
-                match (a.get(index), b.get(index)) {
-                    (Some(left), Some(right)) => walk(left, right, comparison, at, changes, limit),
-                    (left, right) if !comparison.ignored(at) && changes.len() < limit => {
-                        changes.push(change(at, left.copied(), right.copied()))
-                    }
-                    _ => {}
+            (Value::Number(a), Value::Number(b)) => {
+                let equal = a.as_f64() == b.as_f64()
+                    && (a.is_f64()
+                        || b.is_f64()
+                        || a.as_i64() == b.as_i64() && a.as_u64() == b.as_u64());
+                if !equal && !self.same_record(a.as_i64(), b.as_i64(), at, in_pair) {
+                    self.push(at, Some(baseline), Some(live));
                 }
-                at.pop();
             }
-        }
-        (Value::Number(a), Value::Number(b)) => {
-            let mapped = a
-                .as_i64()
-                .and_then(|a| comparison.ids.get(&a))
-                .is_some_and(|m| b.as_i64() == Some(*m));
-            let equal = a.as_f64() == b.as_f64()
-                && (a.is_f64()
-                    || b.is_f64()
-                    || a.as_i64() == b.as_i64() && a.as_u64() == b.as_u64());
-            if !equal && !mapped {
-                changes.push(change(at, Some(baseline), Some(live)));
+            (Value::String(a), Value::String(b)) if a != b => {
+                if !self.same_text(a, b, at) {
+                    self.push(at, Some(baseline), Some(live));
+                }
             }
+            (Value::String(a), _) if a == PLACEHOLDER => {}
+            (a, b) if a == b => {}
+            _ => self.push(at, Some(baseline), Some(live)),
         }
-        (a, b) if a == b => {}
-        _ => changes.push(change(at, Some(baseline), Some(live))),
     }
+
+    /// True for a baseline id the capture created, mapped or still to be mapped.
+    fn created(&self, id: i64) -> bool {
+        self.comparison.ids.contains_key(&id)
+            || self.ids.contains_key(&id)
+            || self.comparison.relative.fresh_ids.contains(&id)
+    }
+
+    /// Two integers that name the same record: mapped already, mapped now on first sight,
+    /// or the run's own value of a variable.
+    fn same_record(
+        &mut self,
+        a: Option<i64>,
+        b: Option<i64>,
+        at: &[Segment],
+        in_pair: bool,
+    ) -> bool {
+        let (Some(a), Some(b)) = (a, b) else {
+            return false;
+        };
+        let known = self.comparison.ids.get(&a).or_else(|| self.ids.get(&a));
+        if let Some(mapped) = known {
+            return *mapped == b;
+        }
+        if !self.comparison.id_position(at, in_pair) {
+            return false;
+        }
+        let variable = self
+            .comparison
+            .relative
+            .variables
+            .iter()
+            .any(|(captured, run)| captured.as_i64() == Some(a) && run.as_i64() == Some(b));
+        if variable {
+            return true;
+        }
+        if self.comparison.relative.fresh_ids.contains(&a) && !self.images.contains(&b) {
+            self.ids.insert(a, b);
+            self.images.insert(b);
+            self.found.learned_ids.push((a, b));
+            return true;
+        }
+        false
+    }
+
+    /// Two strings that say the same for this run: a placeholder, a variable's value (or a
+    /// URL under it), a server-given string already mapped, a date moved with the clock.
+    fn same_text(&mut self, a: &str, b: &str, at: &[Segment]) -> bool {
+        if a == PLACEHOLDER || placeholder_matches(a, b) {
+            return true;
+        }
+        let relative = &self.comparison.relative;
+        if let Some(mapped) = relative.strings.get(a).or_else(|| {
+            self.found
+                .learned_strings
+                .iter()
+                .find(|(k, _)| k == a)
+                .map(|(_, v)| v)
+        }) {
+            return mapped == b;
+        }
+        for (captured, run) in &relative.variables {
+            if let (Some(captured), Some(run)) = (captured.as_str(), run.as_str()) {
+                if a == captured && b == run {
+                    return true;
+                }
+                let url = captured.starts_with("http://") || captured.starts_with("https://");
+                if url
+                    && let (Some(x), Some(y)) = (a.strip_prefix(captured), b.strip_prefix(run))
+                    && x == y
+                {
+                    return true;
+                }
+            }
+        }
+        if relative.time.is_some_and(|shift| shift.shifted(a, b)) {
+            self.found.time_shifted.push(Path(at.to_vec()).to_string());
+            return true;
+        }
+        false
+    }
+
+    /// A string field of a record the capture created, that the server filled in (a sequence
+    /// name, a reference): mapped on first sight, then it must agree.
+    fn server_given(&mut self, baseline: &Value, live: &Value) -> bool {
+        let (Value::String(a), Value::String(b)) = (baseline, live) else {
+            return false;
+        };
+        if a == b || !a.bytes().any(|c| c.is_ascii_digit()) || a.len() > 64 {
+            return false;
+        }
+        if self.comparison.relative.strings.contains_key(a)
+            || self.found.learned_strings.iter().any(|(k, _)| k == a)
+        {
+            return false;
+        }
+        // A date is the clock's, not a sequence.
+        if time::parse(a).is_some() {
+            return false;
+        }
+        self.found.learned_strings.push((a.clone(), b.clone()));
+        true
+    }
+}
+
+/// A baseline string with a secret scrubbed out of it (`"Bearer REDACTED"`) matches any
+/// live text in its place.
+fn placeholder_matches(baseline: &str, live: &str) -> bool {
+    if !baseline.contains(PLACEHOLDER) {
+        return false;
+    }
+    let parts: Vec<&str> = baseline.split(PLACEHOLDER).collect();
+    let mut rest = live;
+    for (index, part) in parts.iter().enumerate() {
+        if index == 0 {
+            let Some(after) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = after;
+        } else if index == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(found) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[found + part.len()..];
+        }
+    }
+    true
 }
 
 fn change(at: &[Segment], baseline: Option<&Value>, live: Option<&Value>) -> Change {
@@ -213,6 +444,18 @@ fn normalize(
             Some(mapped) => Value::from(*mapped),
             None => value.clone(),
         },
+        Value::String(text) if map_ids => {
+            let relative = &comparison.relative;
+            let variable = relative
+                .variables
+                .iter()
+                .find(|(captured, _)| captured.as_str() == Some(text));
+            match (relative.strings.get(text), variable) {
+                (Some(mapped), _) => Value::String(mapped.clone()),
+                (None, Some((_, run))) if run.is_string() => run.clone(),
+                _ => value.clone(),
+            }
+        }
         other => other.clone(),
     }
 }
@@ -269,6 +512,7 @@ mod tests {
             ignore: vec![&write_date],
             unordered: vec![&records],
             ids: HashMap::from([(51, 50)]),
+            relative: Relative::default(),
         };
         let baseline =
             json!({"result": [{"id": 9, "write_date": "2026-01-01"}, {"id": 51, "parent_id": 51}]});
@@ -290,5 +534,108 @@ mod tests {
             compare(&json!(a), &json!(b), &Comparison::default(), 5).len(),
             5
         );
+    }
+
+    fn relative(relative: Relative) -> Comparison<'static> {
+        Comparison {
+            relative,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn side_effect_ids_map_on_first_sight_and_must_agree_after() {
+        let comparison = relative(Relative {
+            fresh_ids: HashSet::from([11, 32]),
+            ..Default::default()
+        });
+        let found = compare_relative(
+            &json!({"followers": [{"id": 11, "partner_id": 3}], "messages": [{"id": 32, "parent_id": 32}]}),
+            &json!({"followers": [{"id": 12, "partner_id": 3}], "messages": [{"id": 34, "parent_id": 34}]}),
+            &comparison,
+            10,
+        );
+        assert_eq!(found.changes, vec![]);
+        assert_eq!(found.learned_ids, vec![(11, 12), (32, 34)]);
+        // The same captured id seen again must be the same live record.
+        let again = compare_relative(
+            &json!({"a": {"id": 11}, "b": {"id": 11}}),
+            &json!({"a": {"id": 12}, "b": {"id": 13}}),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&again.changes), ["$.b.id"]);
+        // Ids that were not created, counts and lengths never map.
+        let other = compare_relative(
+            &json!({"length": 11, "id": 7}),
+            &json!({"length": 12, "id": 8}),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&other.changes), ["$.id", "$.length"]);
+        // Two captured ids never become one live record.
+        let twice = compare_relative(
+            &json!([{"id": 11}, {"id": 32}]),
+            &json!([{"id": 12}, {"id": 12}]),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&twice.changes), ["$[1].id"]);
+    }
+
+    #[test]
+    fn variables_placeholders_and_server_given_strings() {
+        let comparison = relative(Relative {
+            variables: vec![
+                (json!("odoo_lab"), json!("odoo_lab_b")),
+                (
+                    json!("http://127.0.0.1:8069"),
+                    json!("http://127.0.0.1:8075"),
+                ),
+                (json!(2), json!(6)),
+            ],
+            fresh_ids: HashSet::from([45]),
+            ..Default::default()
+        });
+        let baseline = json!({"db": "odoo_lab", "web.base.url": "http://127.0.0.1:8069", "link": "http://127.0.0.1:8069/odoo/action-1",
+            "uid": 2, "user_id": [2, "Mitchell Admin"], "sequence": 2, "login": "REDACTED", "header": "Bearer REDACTED!",
+            "order": {"id": 45, "name": "S00021", "note": "Deco", "amount": "10.00"}});
+        let live = json!({"db": "odoo_lab_b", "web.base.url": "http://127.0.0.1:8075", "link": "http://127.0.0.1:8075/odoo/action-1",
+            "uid": 2, "user_id": [6, "Mitchell Admin"], "sequence": 6, "login": "admin", "header": "Bearer abc!",
+            "order": {"id": 46, "name": "S00022", "note": "Azure", "amount": "10.00"}});
+        let found = compare_relative(&baseline, &live, &comparison, 10);
+        // `sequence` is no id, and a user-written text of a new record is no sequence.
+        assert_eq!(paths(&found.changes), ["$.order.note", "$.sequence"]);
+        assert_eq!(
+            found.learned_strings,
+            vec![("S00021".to_string(), "S00022".to_string())]
+        );
+        assert_eq!(found.learned_ids, vec![(45, 46)]);
+    }
+
+    #[test]
+    fn dates_that_moved_with_the_clock_are_listed_not_reported() {
+        let comparison = relative(Relative {
+            time: Some(TimeShift {
+                seconds: 90.0,
+                tolerance: 5.0,
+            }),
+            ..Default::default()
+        });
+        let found = compare_relative(
+            &json!({"date_order": "2026-12-02 04:22:26", "name": "2026-12-02 04:22:26 x"}),
+            &json!({"date_order": "2026-12-02 04:23:57", "name": "2026-12-02 04:23:57 x"}),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&found.changes), ["$.name"]);
+        assert_eq!(found.time_shifted, ["$.date_order"]);
+        let still = compare_relative(
+            &json!({"date_order": "2026-12-02 04:22:26"}),
+            &json!({"date_order": "2026-12-03 04:22:26"}),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&still.changes), ["$.date_order"]);
     }
 }

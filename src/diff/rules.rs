@@ -137,6 +137,7 @@ impl Rules {
             ignore,
             unordered: pick(&self.unordered),
             ids: Default::default(),
+            relative: Default::default(),
         }
     }
 }
