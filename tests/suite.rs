@@ -517,3 +517,133 @@ fn envelope_templates_can_be_overridden() {
         broken.stderr
     );
 }
+
+/// The links of a step, by field: (capture, strength, because).
+fn links_by_field(manifest: &toml::Value, step: &str) -> Vec<(String, String, String, String)> {
+    let step = manifest["step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with(step))
+        .unwrap_or_else(|| panic!("no step {step}"));
+    step.get("link")
+        .and_then(toml::Value::as_array)
+        .map(|links| {
+            links
+                .iter()
+                .map(|l| {
+                    let text = |k: &str| {
+                        l.get(k)
+                            .and_then(toml::Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    (
+                        text("field"),
+                        text("capture"),
+                        text("strength"),
+                        text("because"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The real Odoo 17 sale flow: the customer the user picked from the suggestions, the invoice
+/// address and terms the server's onchange gave for that customer, the product picked, and
+/// never the customer of a quotation list row that merely held the same id.
+#[test]
+fn real_sale_flow_links_the_users_choices_not_list_rows() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if !shared.exists() {
+        eprintln!("skipping: ../shared/captures is not here");
+        return;
+    }
+    let dir = TempDir::new("real-sale");
+    let out = dir.str("suite");
+    let capture = shared
+        .join("odoo17-sale.har")
+        .to_string_lossy()
+        .into_owned();
+    let run = odoo_har(&["extract", &capture, "-o", &out], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap()).unwrap();
+    let save = links_by_field(&manifest, "014-sale.order.web_save");
+    let by = |field: &str| {
+        save.iter()
+            .find(|l| l.0 == field)
+            .unwrap_or_else(|| panic!("{field} not linked: {save:?}"))
+            .clone()
+    };
+    let partner = by("partner_id");
+    assert_eq!(partner.2, "cause");
+    assert!(
+        partner.3.starts_with("004-res.partner.name_search $.result[0][0] (suggestion #1 of a res.partner name_search for \"Deco\")"),
+        "{partner:?}"
+    );
+    for field in ["partner_invoice_id", "payment_term_id"] {
+        let link = by(field);
+        assert!(
+            link.3.starts_with(&format!(
+                "005-sale.order.onchange $.result.value.{field}.id"
+            )),
+            "{link:?}"
+        );
+    }
+    assert!(
+        by("product_template_id")
+            .3
+            .contains("name_search for \"Desk\"")
+    );
+    assert!(
+        by("product_id")
+            .3
+            .starts_with("009-product.template.get_single_product_variant")
+    );
+    // No link of the whole flow goes to the quotation list loaded first.
+    for step in manifest["step"].as_array().unwrap() {
+        let name = step["name"].as_str().unwrap();
+        for link in links_by_field(&manifest, name) {
+            assert!(!link.1.starts_with("s001_"), "{name}: {link:?}");
+        }
+    }
+    // The manifest caches the relations the links followed.
+    assert_eq!(
+        manifest["relations"]["sale.order"]["order_line"].as_str(),
+        Some("sale.order.line")
+    );
+    assert_eq!(
+        manifest["relations"]["sale.order.line"]["order_id"].as_str(),
+        Some("sale.order")
+    );
+}
+
+/// OdooRPC through mitmproxy: the searched customer and product in the create, and the order
+/// line the create made, read by its own id.
+#[test]
+fn real_odoorpc_flow_links_searches_and_side_effect_records() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if !shared.exists() {
+        eprintln!("skipping: ../shared/captures is not here");
+        return;
+    }
+    let dir = TempDir::new("real-odoorpc");
+    let out = dir.str("suite");
+    let capture = shared
+        .join("odoorpc17-sale.har")
+        .to_string_lossy()
+        .into_owned();
+    let run = odoo_har(&["extract", &capture, "-o", &out], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("as a literal"), "{}", run.stdout);
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap()).unwrap();
+    let create = links_by_field(&manifest, "008-sale.order.create");
+    let captures: Vec<&str> = create.iter().map(|l| l.1.as_str()).collect();
+    assert_eq!(captures, ["s004_result_0", "s006_result_0"], "{create:?}");
+    let line = links_by_field(&manifest, "012-sale.order.line.read");
+    assert_eq!(line[0].1, "s009_result_0_order_line_0");
+    assert_eq!(line[0].2, "created");
+}

@@ -5,8 +5,10 @@
 pub mod call;
 pub mod convert;
 pub mod domain;
+pub mod ids;
 pub mod methods;
 pub mod plumbing;
+pub mod relations;
 pub mod rpc;
 pub mod session;
 pub mod xmlrpc;

@@ -699,6 +699,9 @@ mod tests {
                 })
                 .collect(),
             ignore: Vec::new(),
+            captured_time: None,
+            links: Vec::new(),
+            literals: Vec::new(),
         }
     }
 
@@ -710,6 +713,7 @@ mod tests {
             variables: Default::default(),
             secrets: vec![],
             ignore: vec![],
+            relations: Default::default(),
             steps: vec![
                 step("001-read", true, &[], &[]),
                 step("002-read", true, &[], &[]),

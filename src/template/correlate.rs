@@ -1,40 +1,90 @@
-//! Which values in a request came from an earlier response.
+//! Which values in a request came from an earlier response, and how sure that is.
 //!
 //! A replay on another database gets other ids, so a request that used an id an earlier call
 //! returned must use that call's new answer instead of the literal. Coincidences are the
-//! danger: small integers (1, 2, `limit: 80`, the uid) are everywhere. A link is made only
-//! with evidence, by these rules:
+//! danger: small integers (1, 2, `limit: 80`, the uid) are everywhere, and the same customer
+//! can sit in a list row nobody opened and in the suggestion the user picked. So a link needs
+//! evidence, and where several earlier answers hold the value, the strongest, nearest cause
+//! wins ([`Strength`], strongest first):
 //!
-//! 1. **Minted**: an id that a `create`, `copy`, `name_create` or creating `web_save`
-//!    returned links wherever the same integer later stands in an id position. The capture
-//!    made that id, so a later use of it is no coincidence.
-//! 2. **Record of the same model**: an id that a read or search on model M returned
-//!    (`search`, `read`, `search_read`, `web_read`, `web_search_read`, `name_search`, …) links
-//!    where the same integer later stands as a record id *of M*: `args[0]` of a call on M,
-//!    JSON-2 `ids` on M, a domain on `id` of M, `active_id(s)` with `active_model` M,
-//!    `res_id` with `res_model` M. Ids the step was itself asked about are not evidence: a
-//!    `read` of partner 9 answering with partner 9 says nothing new about a later 9.
-//! 3. **Same many2one field**: a `[id, "name"]` pair (or `{"id": …}` object, or x2many id
-//!    list) that a read returned under field F links where the same integer later stands
-//!    under field F: in values to write, in a domain leaf on F, in x2many commands on F.
+//! 1. **Created**: an id a `create`, `copy`, `name_create` or creating `web_save` returned, or
+//!    a record a write created as a side effect (an order's lines, a message: first seen after
+//!    the write and newer than every record of its kind, see [`crate::odoo::ids::created`]).
+//!    It links wherever the same integer later stands in an id position.
+//! 2. **Cause**: the answer of the call the user acted on: the item of a `name_search` the
+//!    user picked (then sent in a field pointing to that model), the value an `onchange`
+//!    answer set for field F (then sent in F), a value a method answered under F
+//!    (`get_single_product_variant`'s `product_id`), the record a read or search returned that
+//!    is then acted on (its id as `args[0]` of a call on that model, in a domain on `id`, as
+//!    `active_id`/`res_id`).
+//! 3. **Relation**: the relations Odoo describes ([`Relations`]): a record of model M a read or
+//!    search returned, sent in a field pointing to M; ids an answer held under a field
+//!    pointing to M (`order_line`), later the record ids of a call on M.
+//! 4. **Coincidence**: the same value under the same field of a record an answer merely
+//!    listed. Linked only when nothing better exists, and noted for a person to check.
 //!
-//! Never linked: integers outside id positions (limit, offset, quantities, sequence…),
-//! values already replaced by variables (the uid, company ids), and values from a later step.
-//! When several earlier steps qualify, a step that minted the id wins over one that merely
-//! returned it, and among equals the latest wins, so an id created twice links to the second
-//! creation for the calls after it.
+//! Among equals the latest earlier step wins, so an id created twice links to the second
+//! creation for what follows it. Never linked: integers outside id positions (limit, offset,
+//! quantities), values already replaced by variables (the uid, company ids), ids a step was
+//! itself asked about (a `read` of partner 9 answering with partner 9 is no evidence), and
+//! values from a later step. Each link keeps its reason and the candidates it beat.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::odoo::methods;
+use crate::odoo::ids::{self, Place};
+use crate::odoo::relations::Relations;
 use crate::path::Path;
+
+/// How strongly an answer explains a value sent later; the order is the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    Coincidence,
+    Relation,
+    Cause,
+    Created,
+}
+
+impl Strength {
+    /// The word the manifest and reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Coincidence => "coincidence",
+            Strength::Relation => "relation",
+            Strength::Cause => "cause",
+            Strength::Created => "created",
+        }
+    }
+}
 
 /// Why a response value may be linked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
+    /// An id the step created.
     Minted,
+    /// A record a write created as a side effect, first seen in this answer.
+    SideEffect,
+    /// An item a `name_search` on `model` offered, at `index` in its answer.
+    Picked {
+        model: String,
+        index: usize,
+        search: String,
+    },
+    /// The value an `onchange` of `model` set for `field`.
+    Onchange {
+        model: Option<String>,
+        field: String,
+    },
+    /// A value a method's answer gave under `field`.
+    Answered { field: String },
+    /// The id of a record of this model a read or search returned.
     RecordOf(String),
-    ManyToOne(String),
+    /// The value of relational field `field` (pointing to `relation`) of a returned record.
+    FieldOf {
+        field: String,
+        relation: Option<String>,
+    },
 }
 
 impl Evidence {
@@ -42,8 +92,21 @@ impl Evidence {
     pub fn describe(&self) -> String {
         match self {
             Evidence::Minted => "an id this step created".into(),
+            Evidence::SideEffect => {
+                "a record the capture's writes created as a side effect, first seen here".into()
+            }
+            Evidence::Picked {
+                model,
+                index,
+                search,
+            } => format!(
+                "suggestion #{} of a {model} name_search for {search:?}",
+                index + 1
+            ),
+            Evidence::Onchange { field, .. } => format!("the {field} an onchange set"),
+            Evidence::Answered { field } => format!("the {field} this step answered"),
             Evidence::RecordOf(model) => format!("a {model} id this step returned"),
-            Evidence::ManyToOne(field) => format!("the {field} value this step returned"),
+            Evidence::FieldOf { field, .. } => format!("the {field} value this step returned"),
         }
     }
 }
@@ -52,296 +115,424 @@ impl Evidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Producer {
     pub step: usize,
+    /// The step's name, for reasons a person reads (`014-res.partner.name_search`).
+    pub label: String,
     pub value: i64,
     pub path: Path,
     pub evidence: Evidence,
 }
 
+impl Producer {
+    /// The capture variable a link to this value uses.
+    pub fn capture_name(&self) -> String {
+        format!("s{:03}_{}", self.step, self.path.slug())
+    }
+
+    /// `014-res.partner.name_search $.result[0][0] (suggestion #1 of …)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} ({})",
+            self.label,
+            self.path,
+            self.evidence.describe()
+        )
+    }
+}
+
 /// Where in a request an integer stands, as far as linking cares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Position {
-    /// The model the integer is a record id of, when known.
-    pub model: Option<String>,
-    /// The field it is a value of, when known.
+    /// The model the integer is a record id of, when it is one (`args[0]`, `ids`, `id` leaves).
+    pub record_of: Option<String>,
+    /// The field it is a value of, when it is one.
     pub field: Option<String>,
+    /// The model that field belongs to, when known.
+    pub owner: Option<String>,
+    /// The model that field points to, when the relations say.
+    pub relation: Option<String>,
+    /// Where in the request (its template document).
+    pub at: Path,
 }
 
-/// The integers a response provides, for a call of `method` on `model`.
-/// `result_at` is where the result sits in the stored baseline (`$.result`, or `$` for JSON-2).
-pub fn producers(
-    step: usize,
-    model: Option<&str>,
-    method: Option<&str>,
-    created: bool,
-    result: &Value,
-    result_at: &Path,
-) -> Vec<Producer> {
-    let mut out = Vec::new();
-    let method = method.unwrap_or("");
-    let mut push = |value: &Value, path: Path, evidence: Evidence| {
-        if let Some(value) = value.as_i64() {
-            out.push(Producer {
-                step,
-                value,
-                path,
-                evidence,
-            });
+/// What a step answered, as linking needs it.
+pub struct Answer<'a> {
+    pub step: usize,
+    pub label: &'a str,
+    pub model: Option<&'a str>,
+    pub method: Option<&'a str>,
+    /// A `web_save` that created its record.
+    pub creating_save: bool,
+    /// The ids the step was asked about: not news when its answer repeats them.
+    pub asked: &'a BTreeSet<i64>,
+    /// Ids this answer holds of records the capture created (this step's or a side effect).
+    pub created: &'a BTreeSet<i64>,
+    /// The search text of a `name_search`.
+    pub search: Option<&'a str>,
+    pub result: &'a Value,
+    /// Where the result sits in the stored answer (`$.result`, or `$` for JSON-2).
+    pub at: &'a Path,
+}
+
+/// The integers a response provides.
+pub fn producers(answer: &Answer, relations: &Relations) -> Vec<Producer> {
+    let method = answer.method.unwrap_or("");
+    let picks = matches!(method, "name_search" | "web_name_search");
+    let mints = crate::odoo::methods::mints_ids(method) || answer.creating_save;
+    ids::sightings(
+        answer.model,
+        answer.method,
+        answer.result,
+        answer.at,
+        relations,
+    )
+    .into_iter()
+    .filter_map(|sighting| {
+        let evidence = if answer.created.contains(&sighting.value) {
+            match (&sighting.place, mints) {
+                (Place::Record { .. }, true) => Evidence::Minted,
+                _ => Evidence::SideEffect,
+            }
+        } else {
+            match sighting.place {
+                Place::Record {
+                    model: Some(model), ..
+                } if picks => Evidence::Picked {
+                    model,
+                    index: pick_index(&sighting.path),
+                    search: answer.search.unwrap_or_default().to_string(),
+                },
+                Place::Record {
+                    model: Some(model), ..
+                } if !answer.asked.contains(&sighting.value) => Evidence::RecordOf(model),
+                Place::Record { .. } => return None,
+                Place::Field { model, field, .. } if method == "onchange" => {
+                    Evidence::Onchange { model, field }
+                }
+                Place::Field {
+                    model: None, field, ..
+                } => Evidence::Answered { field },
+                Place::Field {
+                    field, relation, ..
+                } => Evidence::FieldOf { field, relation },
+            }
+        };
+        Some(Producer {
+            step: answer.step,
+            label: answer.label.to_string(),
+            value: sighting.value,
+            path: sighting.path,
+            evidence,
+        })
+    })
+    .collect()
+}
+
+/// The item's place in a `name_search` answer: `$.result[3][0]` → 3.
+fn pick_index(path: &Path) -> usize {
+    path.0
+        .iter()
+        .rev()
+        .nth(1)
+        .and_then(|s| match s {
+            crate::path::Segment::Index(i) => Some(*i),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// How strongly `producer` explains the value at `position`, if at all.
+pub fn strength(producer: &Producer, position: &Position) -> Option<Strength> {
+    let same = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    let field_is = |name: &str| position.field.as_deref() == Some(name);
+    match &producer.evidence {
+        Evidence::Minted | Evidence::SideEffect => Some(Strength::Created),
+        Evidence::Picked { model, .. } => (same(&position.relation, model)
+            || same(&position.record_of, model)
+            || named_after(position, model))
+        .then_some(Strength::Cause),
+        Evidence::Onchange { model, field } => {
+            let owner_agrees = model.is_none()
+                || position.owner.is_none()
+                || model.as_deref() == position.owner.as_deref();
+            (field_is(field) && owner_agrees).then_some(Strength::Cause)
         }
+        Evidence::Answered { field } => field_is(field).then_some(Strength::Cause),
+        Evidence::RecordOf(model) => {
+            if same(&position.record_of, model) {
+                Some(Strength::Cause)
+            } else if same(&position.relation, model) || named_after(position, model) {
+                Some(Strength::Relation)
+            } else {
+                None
+            }
+        }
+        Evidence::FieldOf { field, relation } => {
+            if relation.is_some() && position.record_of.is_some() && *relation == position.record_of
+            {
+                Some(Strength::Relation)
+            } else if field_is(field) {
+                Some(Strength::Coincidence)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Where no relation is known for a field (no `fields_get` of its model in the capture),
+/// Odoo's naming convention stands in for it: `partner_id` points to `res.partner`,
+/// `product_id` to `product.product`, `user_id` to `res.users`, `sale_order_id` to
+/// `sale.order`. A field the relations describe is never judged by its name.
+fn named_after(position: &Position, model: &str) -> bool {
+    let Some(field) = position
+        .field
+        .as_deref()
+        .filter(|_| position.relation.is_none())
+    else {
+        return false;
     };
-    if methods::mints_ids(method) || (method == "web_save" && created) {
-        match result {
-            Value::Array(items) if method == "name_create" => {
-                if let Some(id) = items.first() {
-                    push(id, result_at.index(0), Evidence::Minted);
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::Object(record) => {
-                            if let Some(id) = record.get("id") {
-                                push(id, result_at.index(i).key("id"), Evidence::Minted);
-                            }
-                        }
-                        id => push(id, result_at.index(i), Evidence::Minted),
-                    }
-                }
-            }
-            id => push(id, result_at.clone(), Evidence::Minted),
-        }
-        return out;
-    }
-    let Some(model) = model else { return out };
-    let record_of = || Evidence::RecordOf(model.to_string());
-    match result {
-        // search: [ids]; name_search: [[id, name]]; read & co: [records].
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let at = result_at.index(i);
-                match item {
-                    Value::Number(_) => push(item, at, record_of()),
-                    Value::Array(pair) if pair.len() == 2 && pair[1].is_string() => {
-                        push(&pair[0], at.index(0), record_of())
-                    }
-                    Value::Object(_) => record_producers(item, &at, model, &mut push),
-                    _ => {}
-                }
-            }
-        }
-        // web_search_read: {length, records}; web_read_group and friends: {groups}.
-        Value::Object(map) => {
-            if let Some(Value::Array(records)) = map.get("records") {
-                for (i, record) in records.iter().enumerate() {
-                    record_producers(record, &result_at.key("records").index(i), model, &mut push);
-                }
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-fn record_producers(
-    record: &Value,
-    at: &Path,
-    model: &str,
-    push: &mut impl FnMut(&Value, Path, Evidence),
-) {
-    let Value::Object(fields) = record else {
-        return;
+    let Some(base) = field
+        .strip_suffix("_ids")
+        .or_else(|| field.strip_suffix("_id"))
+    else {
+        return false;
     };
-    if let Some(id) = fields.get("id") {
-        push(id, at.key("id"), Evidence::RecordOf(model.to_string()));
-    }
-    for (field, value) in fields {
-        if field == "id" {
-            continue;
-        }
-        let evidence = || Evidence::ManyToOne(field.clone());
-        match value {
-            // many2one as read() gives it: [id, "name"].
-            Value::Array(pair) if pair.len() == 2 && pair[0].is_i64() && pair[1].is_string() => {
-                push(&pair[0], at.key(field).index(0), evidence())
-            }
-            // x2many ids.
-            Value::Array(ids) if field.ends_with("_ids") && ids.iter().all(Value::is_i64) => {
-                for (i, id) in ids.iter().enumerate() {
-                    push(id, at.key(field).index(i), evidence());
-                }
-            }
-            // many2one as web_read() gives it: {"id": …, "display_name": …}.
-            Value::Object(target) if target.get("id").is_some_and(Value::is_i64) => {
-                push(&target["id"], at.key(field).key("id"), evidence())
-            }
-            _ => {}
-        }
-    }
+    let last = model.rsplit('.').next().unwrap_or(model);
+    base == last || format!("{base}s") == last || base == model.replace('.', "_")
 }
 
-/// Finds the producer a value at a position links to, by the rules above: the latest step
-/// that minted it, else the latest that returned it with matching evidence.
-pub fn find<'a>(
+/// The link chosen for a value, and the candidates it beat.
+#[derive(Debug, Clone)]
+pub struct Choice<'a> {
+    pub producer: &'a Producer,
+    pub strength: Strength,
+    pub rivals: Vec<(&'a Producer, Strength)>,
+}
+
+/// The producer a value at a position links to: the strongest, then the latest.
+pub fn choose<'a>(
     value: i64,
     position: &Position,
     producers: &'a [Producer],
-) -> Option<&'a Producer> {
-    let minted = producers
+) -> Option<Choice<'a>> {
+    let mut candidates: Vec<(&Producer, Strength)> = producers
         .iter()
-        .rev()
-        .find(|p| p.value == value && p.evidence == Evidence::Minted);
-    minted.or_else(|| {
-        producers.iter().rev().find(|p| {
-            p.value == value
-                && match &p.evidence {
-                    Evidence::Minted => false,
-                    Evidence::RecordOf(model) => {
-                        position.field.is_none() && position.model.as_deref() == Some(model)
-                    }
-                    Evidence::ManyToOne(field) => position.field.as_deref() == Some(field),
-                }
-        })
+        .filter(|p| p.value == value)
+        .filter_map(|p| strength(p, position).map(|s| (p, s)))
+        .collect();
+    // Strongest first, then the latest step, then the first place in its answer.
+    candidates.sort_by(|(a, sa), (b, sb)| sb.cmp(sa).then(b.step.cmp(&a.step)));
+    let mut candidates = candidates.into_iter();
+    let (producer, strength) = candidates.next()?;
+    let mut rivals: Vec<(&Producer, Strength)> = Vec::new();
+    for (rival, rival_strength) in candidates {
+        // One line per other step: the first place it held the value is enough.
+        if rival.step != producer.step && rivals.iter().all(|(r, _)| r.step != rival.step) {
+            rivals.push((rival, rival_strength));
+        }
+    }
+    Some(Choice {
+        producer,
+        strength,
+        rivals,
     })
 }
 
-/// Calls `visit` on every integer in an id position of a request's arguments.
-/// `record_ids` is the slot holding the call's record ids (`args[0]`, JSON-2 `ids`), if any.
-pub fn visit_ids(
-    value: &mut Value,
-    model: Option<&str>,
-    visit: &mut dyn FnMut(&mut Value, &Position),
-) {
-    walk(value, model, visit);
+/// Calls `visit` on every integer in an id position of a request: its record ids (`args[0]`,
+/// JSON-2 `ids`, the model arguments of `execute_kw`) and its arguments (values to write,
+/// domains, x2many commands, `active_id`), each with the model it belongs to.
+pub struct Visitor<'r> {
+    pub relations: &'r Relations,
 }
 
-/// Calls `visit` on the record ids of a call on `model`: an id or a list of ids.
-pub fn visit_record_ids(
-    ids: &mut Value,
-    model: Option<&str>,
-    visit: &mut dyn FnMut(&mut Value, &Position),
-) {
-    let position = Position {
-        model: model.map(str::to_string),
-        field: None,
-    };
-    match ids {
-        Value::Number(_) => visit(ids, &position),
-        Value::Array(items) if items.iter().all(|i| i.is_i64()) => {
-            items.iter_mut().for_each(|id| visit(id, &position))
-        }
-        _ => {}
-    }
-}
-
-fn walk(value: &mut Value, model: Option<&str>, visit: &mut dyn FnMut(&mut Value, &Position)) {
-    match value {
-        Value::Object(map) => {
-            let sibling_model =
-                |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-            let active_model = sibling_model("active_model");
-            let res_model = sibling_model("res_model");
-            for (key, item) in map.iter_mut() {
-                match key.as_str() {
-                    "active_id" | "active_ids" => {
-                        visit_record_ids(item, active_model.as_deref(), visit)
-                    }
-                    "res_id" => visit_record_ids(item, res_model.as_deref(), visit),
-                    "ids" => visit_record_ids(item, model, visit),
-                    field if field.ends_with("_id") && item.is_i64() => visit(
-                        item,
-                        &Position {
-                            model: None,
-                            field: Some(field.to_string()),
-                        },
-                    ),
-                    field if field.ends_with("_ids") => visit_x2many(item, field, model, visit),
-                    _ => walk(item, model, visit),
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some((field, rest)) = domain_leaf(items) {
-                let position = if field == "id" {
-                    Position {
-                        model: model.map(str::to_string),
-                        field: None,
-                    }
-                } else if field.ends_with("_id") || field.ends_with("_ids") {
-                    Position {
-                        model: None,
-                        field: Some(field),
-                    }
-                } else {
-                    return;
-                };
-                match rest {
-                    Value::Number(_) => visit(rest, &position),
-                    Value::Array(ids) if ids.iter().all(Value::is_i64) => {
-                        ids.iter_mut().for_each(|id| visit(id, &position))
-                    }
-                    _ => {}
-                }
-                return;
-            }
-            items.iter_mut().for_each(|item| walk(item, model, visit));
-        }
-        _ => {}
-    }
-}
-
-/// `[field, operator, value]` with a known operator: the field and the value.
-fn domain_leaf(items: &mut [Value]) -> Option<(String, &mut Value)> {
-    if items.len() != 3 {
-        return None;
-    }
-    let field = items[0].as_str()?.to_string();
-    // The operators that make an array `[field, operator, value]` a domain leaf.
-    if !crate::odoo::domain::is_operator(items[1].as_str()?) {
-        return None;
-    }
-    Some((field, &mut items[2]))
-}
-
-/// x2many values: a list of ids, or commands `[6, 0, ids]`, `[4, id]`, `[1, id, vals]`, `[0, 0, vals]`, …
-fn visit_x2many(
-    value: &mut Value,
-    field: &str,
-    model: Option<&str>,
-    visit: &mut dyn FnMut(&mut Value, &Position),
-) {
-    let position = Position {
-        model: None,
-        field: Some(field.to_string()),
-    };
-    let Value::Array(items) = value else {
-        return walk(value, model, visit);
-    };
-    if items.iter().all(Value::is_i64) {
-        items.iter_mut().for_each(|id| visit(id, &position));
-        return;
-    }
-    for command in items.iter_mut() {
-        let Value::Array(parts) = command else {
-            continue;
+impl Visitor<'_> {
+    /// The record ids of a call on `model`: an id or a list of ids at `at`.
+    pub fn record_ids(
+        &self,
+        ids: &mut Value,
+        model: Option<&str>,
+        at: &Path,
+        visit: &mut dyn FnMut(&mut Value, &Position),
+    ) {
+        let position = |at: Path| Position {
+            record_of: model.map(str::to_string),
+            at,
+            ..Default::default()
         };
-        let code = parts.first().and_then(Value::as_i64);
-        match (code, parts.len()) {
-            (Some(6), 3) => {
-                if let Value::Array(ids) = &mut parts[2] {
-                    ids.iter_mut()
-                        .filter(|id| id.is_i64())
-                        .for_each(|id| visit(id, &position));
+        match ids {
+            Value::Number(_) => visit(ids, &position(at.clone())),
+            Value::Array(items) if items.iter().all(Value::is_i64) => {
+                for (i, id) in items.iter_mut().enumerate() {
+                    visit(id, &position(at.index(i)));
                 }
             }
-            (Some(1..=4), _) => {
-                if let Some(id) = parts.get_mut(1).filter(|id| id.is_i64()) {
+            _ => {}
+        }
+    }
+
+    /// Every id position in `value`, whose members are fields of `owner` when it is an object
+    /// of values.
+    pub fn walk(
+        &self,
+        value: &mut Value,
+        owner: Option<&str>,
+        at: &Path,
+        visit: &mut dyn FnMut(&mut Value, &Position),
+    ) {
+        match value {
+            Value::Object(map) => {
+                let sibling = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+                let (active_model, res_model) = (sibling("active_model"), sibling("res_model"));
+                for (key, item) in map.iter_mut() {
+                    let here = at.key(key);
+                    let relation = owner
+                        .and_then(|o| self.relations.target(o, key))
+                        .map(str::to_string);
+                    match key.as_str() {
+                        "active_id" | "active_ids" => {
+                            self.record_ids(item, active_model.as_deref(), &here, visit)
+                        }
+                        "res_id" => self.record_ids(item, res_model.as_deref(), &here, visit),
+                        "ids" => self.record_ids(item, owner, &here, visit),
+                        "context" => self.walk(item, None, &here, visit),
+                        field
+                            if item.is_i64() && (field.ends_with("_id") || relation.is_some()) =>
+                        {
+                            let position = Position {
+                                field: Some(field.to_string()),
+                                owner: owner.map(str::to_string),
+                                relation,
+                                at: here,
+                                ..Default::default()
+                            };
+                            visit(item, &position)
+                        }
+                        field if field.ends_with("_ids") || relation.is_some() => {
+                            self.x2many(item, field, owner, relation.as_deref(), &here, visit)
+                        }
+                        _ => self.walk(item, owner, &here, visit),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if self.domain_leaf(items, owner, at, visit) {
+                    return;
+                }
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.walk(item, owner, &at.index(i), visit);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `[field, operator, value]` with a known operator: the ids it compares with.
+    fn domain_leaf(
+        &self,
+        items: &mut [Value],
+        owner: Option<&str>,
+        at: &Path,
+        visit: &mut dyn FnMut(&mut Value, &Position),
+    ) -> bool {
+        let [Value::String(field), Value::String(operator), target] = items else {
+            return false;
+        };
+        if !crate::odoo::domain::is_operator(operator) {
+            return false;
+        }
+        let here = at.index(2);
+        let position = if field == "id" {
+            Position {
+                record_of: owner.map(str::to_string),
+                at: here,
+                ..Default::default()
+            }
+        } else {
+            let relation = owner
+                .and_then(|o| self.relations.target(o, field))
+                .map(str::to_string);
+            if !(field.ends_with("_id") || field.ends_with("_ids") || relation.is_some()) {
+                return true;
+            }
+            Position {
+                field: Some(field.clone()),
+                owner: owner.map(str::to_string),
+                relation,
+                at: here,
+                ..Default::default()
+            }
+        };
+        match target {
+            Value::Number(_) => visit(target, &position),
+            Value::Array(ids) if ids.iter().all(Value::is_i64) => {
+                for (i, id) in ids.iter_mut().enumerate() {
+                    let position = Position {
+                        at: position.at.index(i),
+                        ..position.clone()
+                    };
                     visit(id, &position);
                 }
-                if let Some(vals) = parts.get_mut(2) {
-                    walk(vals, None, visit);
-                }
             }
-            (Some(0), 3) => walk(&mut parts[2], None, visit),
             _ => {}
+        }
+        true
+    }
+
+    /// x2many values: a list of ids, commands `[6, 0, ids]`, `[4, id]`, `[1, id, vals]`,
+    /// `[0, 0, vals]` (whose vals are fields of the relation), or the values of a parent
+    /// record (`order_id: {…}` in a line's onchange).
+    fn x2many(
+        &self,
+        value: &mut Value,
+        field: &str,
+        owner: Option<&str>,
+        relation: Option<&str>,
+        at: &Path,
+        visit: &mut dyn FnMut(&mut Value, &Position),
+    ) {
+        let position = |at: Path| Position {
+            field: Some(field.to_string()),
+            owner: owner.map(str::to_string),
+            relation: relation.map(str::to_string),
+            at,
+            ..Default::default()
+        };
+        let Value::Array(items) = value else {
+            return self.walk(value, relation, at, visit);
+        };
+        if items.iter().all(Value::is_i64) {
+            for (i, id) in items.iter_mut().enumerate() {
+                visit(id, &position(at.index(i)));
+            }
+            return;
+        }
+        for (c, command) in items.iter_mut().enumerate() {
+            let Value::Array(parts) = command else {
+                continue;
+            };
+            let here = at.index(c);
+            let code = parts.first().and_then(Value::as_i64);
+            match (code, parts.len()) {
+                (Some(6), 3) => {
+                    if let Value::Array(ids) = &mut parts[2] {
+                        for (i, id) in ids.iter_mut().enumerate() {
+                            if id.is_i64() {
+                                visit(id, &position(here.index(2).index(i)));
+                            }
+                        }
+                    }
+                }
+                (Some(1..=4), _) => {
+                    if let Some(id) = parts.get_mut(1).filter(|id| id.is_i64()) {
+                        visit(id, &position(here.index(1)));
+                    }
+                    if let Some(vals) = parts.get_mut(2) {
+                        self.walk(vals, relation, &here.index(2), visit);
+                    }
+                }
+                (Some(0), 3) => self.walk(&mut parts[2], relation, &here.index(2), visit),
+                _ => {}
+            }
         }
     }
 }
@@ -355,95 +546,26 @@ mod tests {
         Path::parse("$.result").unwrap()
     }
 
-    fn positions(mut value: Value, model: Option<&str>) -> Vec<(i64, Position)> {
+    fn producer(step: usize, value: i64, evidence: Evidence) -> Producer {
+        Producer {
+            step,
+            label: format!("{step:03}-x"),
+            value,
+            path: result_path(),
+            evidence,
+        }
+    }
+
+    fn positions(
+        mut value: Value,
+        model: Option<&str>,
+        relations: &Relations,
+    ) -> Vec<(i64, Position)> {
         let mut found = Vec::new();
-        visit_ids(&mut value, model, &mut |v, p| {
+        Visitor { relations }.walk(&mut value, model, &Path::root(), &mut |v, p| {
             found.push((v.as_i64().unwrap(), p.clone()))
         });
         found
-    }
-
-    #[test]
-    fn producers_by_method() {
-        let created = producers(
-            3,
-            Some("res.partner"),
-            Some("create"),
-            false,
-            &json!(51),
-            &result_path(),
-        );
-        assert_eq!(
-            created,
-            vec![Producer {
-                step: 3,
-                value: 51,
-                path: result_path(),
-                evidence: Evidence::Minted
-            }]
-        );
-        let named = producers(
-            3,
-            Some("res.partner"),
-            Some("name_create"),
-            false,
-            &json!([52, "Acme"]),
-            &result_path(),
-        );
-        assert_eq!(named[0].path.to_string(), "$.result[0]");
-        let search = producers(
-            1,
-            Some("res.partner"),
-            Some("search"),
-            false,
-            &json!([9, 15]),
-            &result_path(),
-        );
-        assert_eq!(search[1].path.to_string(), "$.result[1]");
-        assert_eq!(search[1].evidence, Evidence::RecordOf("res.partner".into()));
-        let read = producers(
-            2,
-            Some("res.partner"),
-            Some("read"),
-            false,
-            &json!([{"id": 9, "country_id": [21, "Belgium"], "category_id": [1, 4], "name": "x"}]),
-            &result_path(),
-        );
-        let paths: Vec<String> = read
-            .iter()
-            .map(|p| format!("{} {:?}", p.path, p.evidence))
-            .collect();
-        assert_eq!(
-            paths,
-            [
-                "$.result[0].id RecordOf(\"res.partner\")",
-                "$.result[0].country_id[0] ManyToOne(\"country_id\")",
-            ]
-        );
-        let web = producers(
-            2,
-            Some("res.partner"),
-            Some("web_search_read"),
-            false,
-            &json!({"length": 1, "records": [{"id": 15, "user_id": {"id": 6, "display_name": "Marc"}}]}),
-            &result_path(),
-        );
-        assert_eq!(
-            web.iter().map(|p| p.path.to_string()).collect::<Vec<_>>(),
-            ["$.result.records[0].id", "$.result.records[0].user_id.id"]
-        );
-        let saved = producers(
-            4,
-            Some("res.partner"),
-            Some("web_save"),
-            true,
-            &json!([{"id": 60, "name": "n"}]),
-            &result_path(),
-        );
-        assert_eq!(
-            (saved[0].evidence.clone(), saved[0].path.to_string()),
-            (Evidence::Minted, "$.result[0].id".to_string())
-        );
     }
 
     #[test]
@@ -452,92 +574,180 @@ mod tests {
             [["id", "in", [51, 52]], ["partner_id", "=", 7], ["limit", "=", 80], ["name", "ilike", "x"]],
             {"partner_id": 7, "tag_ids": [[6, 0, [3, 4]], [4, 5]], "child_ids": [[0, 0, {"country_id": 21}]], "sequence": 10},
         ]);
-        let found: Vec<(i64, Option<String>, Option<String>)> =
-            positions(args, Some("res.partner"))
+        let found: Vec<(i64, Option<String>, Option<String>, String)> =
+            positions(args, Some("res.partner"), &Relations::default())
                 .into_iter()
-                .map(|(v, p)| (v, p.model, p.field))
+                .map(|(v, p)| (v, p.record_of, p.field, p.at.to_string()))
                 .collect();
         let model = || Some("res.partner".to_string());
         let field = |f: &str| Some(f.to_string());
         assert_eq!(
             found,
             vec![
-                (51, model(), None),
-                (52, model(), None),
-                (7, None, field("partner_id")),
+                (51, model(), None, "$[0][0][2][0]".into()),
+                (52, model(), None, "$[0][0][2][1]".into()),
+                (7, None, field("partner_id"), "$[0][1][2]".into()),
                 // Object keys come in sorted order: child_ids, partner_id, sequence, tag_ids.
-                (21, None, field("country_id")),
-                (7, None, field("partner_id")),
-                (3, None, field("tag_ids")),
-                (4, None, field("tag_ids")),
-                (5, None, field("tag_ids")),
+                (
+                    21,
+                    None,
+                    field("country_id"),
+                    "$[1].child_ids[0][2].country_id".into()
+                ),
+                (7, None, field("partner_id"), "$[1].partner_id".into()),
+                (3, None, field("tag_ids"), "$[1].tag_ids[0][2][0]".into()),
+                (4, None, field("tag_ids"), "$[1].tag_ids[0][2][1]".into()),
+                (5, None, field("tag_ids"), "$[1].tag_ids[1][1]".into()),
             ]
         );
     }
 
     #[test]
-    fn matching_follows_the_evidence_rules() {
-        let producers = vec![
-            Producer {
-                step: 1,
-                value: 2,
-                path: result_path(),
-                evidence: Evidence::RecordOf("res.partner".into()),
-            },
-            Producer {
-                step: 2,
-                value: 21,
-                path: result_path(),
-                evidence: Evidence::ManyToOne("country_id".into()),
-            },
-            Producer {
-                step: 3,
-                value: 51,
-                path: result_path(),
-                evidence: Evidence::Minted,
-            },
-            Producer {
-                step: 5,
-                value: 51,
-                path: result_path(),
-                evidence: Evidence::Minted,
-            },
-        ];
-        let record = |m: &str| Position {
-            model: Some(m.into()),
-            field: None,
+    fn relations_carry_the_model_into_commands_and_parent_values() {
+        let mut relations = Relations::default();
+        relations.learn(
+            Some("sale.order"),
+            Some("fields_get"),
+            &json!({"order_line": {"type": "one2many", "relation": "sale.order.line"}, "partner_id": {"type": "many2one", "relation": "res.partner"}}),
+        );
+        relations.learn(
+            Some("sale.order.line"),
+            Some("fields_get"),
+            &json!({"product_id": {"type": "many2one", "relation": "product.product"}, "order_id": {"type": "many2one", "relation": "sale.order"}}),
+        );
+        let vals = json!({"partner_id": 14, "order_line": [[0, "virtual_1", {"product_id": 36}]]});
+        let found = positions(vals, Some("sale.order"), &relations);
+        assert_eq!(found[0].0, 36);
+        assert_eq!(found[0].1.relation.as_deref(), Some("product.product"));
+        assert_eq!(found[0].1.owner.as_deref(), Some("sale.order.line"));
+        assert_eq!(found[1].1.relation.as_deref(), Some("res.partner"));
+        // A line's onchange sends its order's values under order_id.
+        let line = json!({"order_id": {"partner_id": 10}});
+        let found = positions(line, Some("sale.order.line"), &relations);
+        assert_eq!(found[0].1.owner.as_deref(), Some("sale.order"));
+        assert_eq!(found[0].1.relation.as_deref(), Some("res.partner"));
+    }
+
+    #[test]
+    fn a_cause_beats_a_coincidence_and_the_nearest_cause_wins() {
+        let position = Position {
+            field: Some("partner_id".into()),
+            owner: Some("sale.order".into()),
+            relation: Some("res.partner".into()),
+            ..Default::default()
         };
-        let field = |f: &str| Position {
-            model: None,
-            field: Some(f.into()),
+        let listed = producer(
+            8,
+            10,
+            Evidence::FieldOf {
+                field: "partner_id".into(),
+                relation: Some("res.partner".into()),
+            },
+        );
+        let picked = |step, index| {
+            producer(
+                step,
+                10,
+                Evidence::Picked {
+                    model: "res.partner".into(),
+                    index,
+                    search: "Deco".into(),
+                },
+            )
+        };
+        let producers = vec![picked(13, 0), listed.clone(), picked(14, 0)];
+        let choice = choose(10, &position, &producers).unwrap();
+        assert_eq!(
+            (choice.producer.step, choice.strength),
+            (14, Strength::Cause)
+        );
+        assert_eq!(
+            choice
+                .rivals
+                .iter()
+                .map(|(p, s)| (p.step, *s))
+                .collect::<Vec<_>>(),
+            [(13, Strength::Cause), (8, Strength::Coincidence)]
+        );
+        // Alone, the list row still links, as a coincidence.
+        let alone = [listed];
+        let choice = choose(10, &position, &alone).unwrap();
+        assert_eq!(choice.strength, Strength::Coincidence);
+        // An onchange that set partner_invoice_id is the cause of partner_invoice_id only.
+        let onchange = [producer(
+            16,
+            10,
+            Evidence::Onchange {
+                model: Some("sale.order".into()),
+                field: "partner_invoice_id".into(),
+            },
+        )];
+        assert!(choose(10, &position, &onchange).is_none());
+        let invoice = Position {
+            field: Some("partner_invoice_id".into()),
+            ..position.clone()
         };
         assert_eq!(
-            find(2, &record("res.partner"), &producers).map(|p| p.step),
-            Some(1)
+            choose(10, &invoice, &onchange).unwrap().strength,
+            Strength::Cause
         );
-        // The same small integer as a record of another model, or under a field, is a coincidence.
-        assert_eq!(find(2, &record("sale.order"), &producers), None);
-        assert_eq!(find(2, &field("partner_id"), &producers), None);
+    }
+
+    #[test]
+    fn created_ids_link_anywhere_and_relations_reach_record_ids() {
+        let line_ids = producer(
+            11,
+            45,
+            Evidence::FieldOf {
+                field: "order_line".into(),
+                relation: Some("sale.order.line".into()),
+            },
+        );
+        let read_line = Position {
+            record_of: Some("sale.order.line".into()),
+            ..Default::default()
+        };
         assert_eq!(
-            find(21, &field("country_id"), &producers).map(|p| p.step),
-            Some(2)
+            choose(45, &read_line, std::slice::from_ref(&line_ids))
+                .unwrap()
+                .strength,
+            Strength::Relation
         );
-        assert_eq!(find(21, &field("state_id"), &producers), None);
-        // Minted ids link anywhere, to the latest creation, even when a later read returned them.
+        let made = [line_ids, producer(9, 45, Evidence::SideEffect)];
+        let choice = choose(45, &read_line, &made).unwrap();
         assert_eq!(
-            find(51, &field("parent_id"), &producers).map(|p| p.step),
-            Some(5)
+            (choice.producer.step, choice.strength),
+            (9, Strength::Created)
         );
-        let mut with_read = producers.clone();
-        with_read.push(Producer {
-            step: 6,
-            value: 51,
-            path: result_path(),
-            evidence: Evidence::RecordOf("res.partner".into()),
-        });
+        // Without relations, the field's name says which model it points to.
+        let product = [producer(
+            4,
+            36,
+            Evidence::RecordOf("product.product".into()),
+        )];
+        let by_name = |field: &str| Position {
+            field: Some(field.into()),
+            owner: Some("sale.order.line".into()),
+            ..Default::default()
+        };
         assert_eq!(
-            find(51, &record("res.partner"), &with_read).map(|p| p.step),
-            Some(5)
+            choose(36, &by_name("product_id"), &product)
+                .unwrap()
+                .strength,
+            Strength::Relation
         );
+        assert!(choose(36, &by_name("product_uom_id"), &product).is_none());
+        let described = Position {
+            relation: Some("product.template".into()),
+            ..by_name("product_id")
+        };
+        assert!(choose(36, &described, &product).is_none());
+        // A record of one model never stands for another model's record.
+        let partner = [producer(4, 2, Evidence::RecordOf("res.partner".into()))];
+        let order = Position {
+            record_of: Some("sale.order".into()),
+            ..Default::default()
+        };
+        assert!(choose(2, &order, &partner).is_none());
     }
 }

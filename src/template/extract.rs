@@ -15,18 +15,19 @@
 //!   every other context key stays, as it may change the answer (`bin_size`). Login calls (`/web/session/authenticate`, `common.login`) are not steps:
 //!   logging in is the replay's job.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use glob::Pattern;
 use serde_json::{Map, Value};
 
 use super::correlate::{self, Position, Producer};
 use super::redact::Secrets;
-use super::suite::{CaptureDef, FORMAT, Manifest, Step, SuiteFile};
+use super::suite::{CaptureDef, FORMAT, LinkDef, LiteralDef, Manifest, Step, SuiteFile};
 use crate::capture::Exchange;
 use crate::odoo::call::{Kind, OdooCall, SecretShape};
+use crate::odoo::relations::Relations;
 use crate::odoo::session::{Field, Identity};
-use crate::odoo::{methods, xmlrpc};
+use crate::odoo::{ids, methods, xmlrpc};
 use crate::path::Path;
 
 /// Marks a placeholder inside a JSON value until the template text is written.
@@ -267,6 +268,8 @@ pub fn extract(
             uses: BTreeSet::new(),
             captures: BTreeMap::new(),
             secrets: BTreeSet::new(),
+            links: Vec::new(),
+            literals: Vec::new(),
         });
     }
 
@@ -288,7 +291,9 @@ pub fn extract(
     for step in &mut steps {
         apply_variables(step, &variables);
     }
-    link_steps(&mut steps);
+    let relations = relations_of(exchanges, calls, &steps);
+    link_steps(&mut steps, &relations);
+    weak_links_noted(&steps, &mut skipped);
 
     let mut files = Vec::new();
     let mut manifest_steps = Vec::new();
@@ -325,6 +330,9 @@ pub fn extract(
             uses: step.uses.iter().cloned().collect(),
             captures: step.captures.values().cloned().collect(),
             ignore: Vec::new(),
+            captured_time: step.exchange.started.clone(),
+            links: step.links.clone(),
+            literals: step.literals.clone(),
         });
     }
     let mut variable_values = variables.values.clone();
@@ -341,6 +349,7 @@ pub fn extract(
         variables: variable_values,
         secrets: secret_names.into_iter().collect(),
         ignore: Vec::new(),
+        relations,
         steps: manifest_steps,
     };
     let manifest_text = super::suite::manifest_text(&manifest).unwrap_or_default();
@@ -369,6 +378,8 @@ struct Draft<'a> {
     uses: BTreeSet<String>,
     captures: BTreeMap<String, CaptureDef>,
     secrets: BTreeSet<String>,
+    links: Vec<LinkDef>,
+    literals: Vec<LiteralDef>,
 }
 
 impl Draft<'_> {
@@ -407,7 +418,7 @@ fn apply_variables(step: &mut Draft, variables: &Variables) {
         Some("res.company") => Some("company_id"),
         _ => None,
     };
-    if let (Some(name), Some(ids)) = (own, record_ids(&mut step.document, step.kind)) {
+    if let (Some(name), Some((ids, _))) = (own, record_ids(&mut step.document, step.kind)) {
         for_each_id(ids, &mut |id| {
             if variables.equals(name, id) {
                 *id = placeholder(name);
@@ -548,9 +559,15 @@ fn replace_keyed(value: &mut Value, variables: &Variables, secrets: &mut BTreeSe
             if let [Value::String(field), Value::String(operator), target] = items.as_mut_slice()
                 && crate::odoo::domain::is_operator(operator)
                 && let Some(name) = variable_for_field(field)
-                && variables.equals(name, target)
             {
-                *target = placeholder(name);
+                if variables.equals(name, target) {
+                    *target = placeholder(name);
+                } else if let Value::Array(values) = target {
+                    // `["company_id", "parent_of", [1]]`: each element is the user's company.
+                    for value in values.iter_mut().filter(|v| variables.equals(name, v)) {
+                        *value = placeholder(name);
+                    }
+                }
                 return;
             }
             items
@@ -588,7 +605,7 @@ fn replace_keyed(value: &mut Value, variables: &Variables, secrets: &mut BTreeSe
 fn variable_for_field(field: &str) -> Option<&'static str> {
     match field {
         "uid" | "user_id" | "create_uid" | "write_uid" => Some("uid"),
-        "company_id" => Some("company_id"),
+        "company_id" | "current_company_id" => Some("company_id"),
         "allowed_company_ids" | "company_ids" => Some("allowed_company_ids"),
         "lang" => Some("lang"),
         "tz" => Some("tz"),
@@ -596,21 +613,27 @@ fn variable_for_field(field: &str) -> Option<&'static str> {
     }
 }
 
-/// The slot holding a call's record ids: `args[0]` (web), the model args' first element
-/// (`execute_kw`), `ids` (JSON-2).
-fn record_ids(document: &mut Value, kind: Kind) -> Option<&mut Value> {
+/// The slot holding a call's record ids, and where it is: `args[0]` (web), the model args'
+/// first element (`execute_kw`), `ids` (JSON-2).
+fn record_ids(document: &mut Value, kind: Kind) -> Option<(&mut Value, Path)> {
+    let args = Path::root().key("args");
     match kind {
-        Kind::Json2 => document.get_mut("ids"),
+        Kind::Json2 => document
+            .get_mut("ids")
+            .map(|ids| (ids, Path::root().key("ids"))),
         Kind::JsonRpc => {
-            let args = document.get_mut("args")?.as_array_mut()?;
-            args.get_mut(5)?.as_array_mut()?.get_mut(0)
+            let args_value = document.get_mut("args")?.as_array_mut()?;
+            let ids = args_value.get_mut(5)?.as_array_mut()?.get_mut(0)?;
+            Some((ids, args.index(5).index(0)))
         }
-        Kind::CallKw | Kind::CallButton | Kind::Dataset => {
-            document.get_mut("args")?.as_array_mut()?.get_mut(0)
-        }
+        Kind::CallKw | Kind::CallButton | Kind::Dataset => document
+            .get_mut("args")?
+            .as_array_mut()?
+            .get_mut(0)
+            .map(|ids| (ids, args.index(0))),
         _ => None,
     }
-    .filter(|ids| {
+    .filter(|(ids, _)| {
         ids.is_i64()
             || ids
                 .as_array()
@@ -625,91 +648,259 @@ fn for_each_id(ids: &mut Value, f: &mut dyn FnMut(&mut Value)) {
     }
 }
 
-/// Links ids in each step's request to earlier steps' responses (see `correlate`).
-fn link_steps(steps: &mut [Draft]) {
+/// What the capture says of the relations of the models the steps touch: every `fields_get`
+/// and `get_views` answer in it, steps or not (the web client's view loads are plumbing, yet
+/// they describe every field of the screen).
+fn relations_of(exchanges: &[Exchange], calls: &[OdooCall], steps: &[Draft]) -> Relations {
+    let mut relations = Relations::default();
+    for (exchange, call) in exchanges.iter().zip(calls) {
+        if !matches!(
+            call.method.as_deref(),
+            Some("fields_get" | "get_views" | "load_views")
+        ) {
+            continue;
+        }
+        if let Some(baseline) = baseline_document(exchange, call)
+            && let Some((result, _)) = result_of(call.kind, &baseline)
+        {
+            relations.learn(call.model.as_deref(), call.method.as_deref(), result);
+        }
+    }
+    let touched: BTreeSet<String> = steps.iter().filter_map(|s| s.call.model.clone()).collect();
+    let mut kept: BTreeSet<String> = touched.clone();
+    for model in &touched {
+        if let Some(fields) = relations.0.get(model) {
+            kept.extend(fields.values().cloned());
+        }
+    }
+    relations.keep(&kept);
+    relations
+}
+
+/// Notes for a person: writes whose values were linked on weak evidence, and ids sent as
+/// literals although an earlier answer returned them.
+fn weak_links_noted(steps: &[Draft], notes: &mut Vec<String>) {
+    for step in steps {
+        let weak: Vec<String> = step
+            .links
+            .iter()
+            .filter(|l| l.strength == correlate::Strength::Coincidence.as_str())
+            .map(|l| format!("{} ← {}", l.field.as_deref().unwrap_or(&l.at), l.because))
+            .collect();
+        if !weak.is_empty() && !step.read_only {
+            notes.push(format!(
+                "{} writes values linked on weak evidence (the same value in an unrelated answer), check them: {}",
+                step.name(),
+                weak.join("; ")
+            ));
+        }
+        for literal in &step.literals {
+            notes.push(format!(
+                "{} sends {} as a literal at {}; {} returned it",
+                step.name(),
+                literal.value,
+                literal.at,
+                literal.returned_by
+            ));
+        }
+    }
+}
+
+/// Where a step's answer keeps its result: `$.result`, or the whole answer for JSON-2.
+fn result_of(kind: Kind, baseline: &Value) -> Option<(&Value, Path)> {
+    match kind {
+        Kind::Json2 => Some((baseline, Path::root())),
+        _ => baseline
+            .get("result")
+            .map(|r| (r, Path::root().key("result"))),
+    }
+}
+
+/// The ids a call was asked about (`args[0]`, JSON-2 `ids`).
+fn asked_ids(call: &OdooCall) -> BTreeSet<i64> {
+    call.ids
+        .as_ref()
+        .or_else(|| call.args.first())
+        .map(|ids| match ids {
+            Value::Array(items) => items.iter().filter_map(Value::as_i64).collect(),
+            id => id.as_i64().into_iter().collect(),
+        })
+        .unwrap_or_default()
+}
+
+/// A `web_save` with no record ids: it created its record.
+fn creating_save(call: &OdooCall) -> bool {
+    call.method.as_deref() == Some("web_save")
+        && call
+            .args
+            .first()
+            .is_some_and(|a| a.as_array().is_some_and(Vec::is_empty))
+}
+
+/// Links ids in each step's request to earlier steps' responses (see `correlate`), and
+/// records how each link was chosen and which ids stayed literal although an answer held them.
+fn link_steps(steps: &mut [Draft], relations: &Relations) {
+    let baselines: Vec<Option<Value>> = steps
+        .iter()
+        .map(|s| baseline_document(s.exchange, s.call))
+        .collect();
+    let answered: Vec<ids::Answered> = steps
+        .iter()
+        .zip(&baselines)
+        .map(|(step, baseline)| ids::Answered {
+            model: step.call.model.as_deref(),
+            method: step.call.method.as_deref(),
+            result: baseline.as_ref().and_then(|b| result_of(step.kind, b)),
+            writes: !step.read_only,
+        })
+        .collect();
+    let created = ids::created(&answered, relations);
+    let visitor = correlate::Visitor { relations };
     let mut producers: Vec<Producer> = Vec::new();
+    // Field and value of every link made on good evidence: where relations are silent (a
+    // context's `partner_id`), the same value sent under the same field is the same record.
+    let mut sent: HashMap<(String, i64), (Producer, correlate::Strength, String)> = HashMap::new();
     for index in 0..steps.len() {
         let (earlier, rest) = steps.split_at_mut(index);
         let step = &mut rest[0];
         let model = step.call.model.clone();
-        let mut links: Vec<(String, usize, Path, String)> = Vec::new();
+        let mut links: Vec<(Producer, LinkDef)> = Vec::new();
+        let mut literals: Vec<LiteralDef> = Vec::new();
+        let label = step.name();
         let mut link = |value: &mut Value, position: &Position| {
             let Some(id) = value.as_i64() else { return };
-            if let Some(producer) = correlate::find(id, position, &producers) {
-                let name = format!("s{:03}_{}", producer.step, producer.path.slug());
-                *value = placeholder(&name);
-                links.push((
-                    name,
-                    producer.step,
-                    producer.path.clone(),
-                    producer.evidence.describe(),
-                ));
-            }
-        };
-        if let Some(ids) = record_ids(&mut step.document, step.kind) {
-            correlate::visit_record_ids(ids, model.as_deref(), &mut link);
-        }
-        let arguments = match step.kind {
-            Kind::JsonRpc => step
-                .document
-                .get_mut("args")
-                .and_then(|a| a.as_array_mut())
-                .map(|args| args.iter_mut().skip(5).collect::<Vec<_>>()),
-            _ => Some(vec![&mut step.document]),
-        };
-        for part in arguments.unwrap_or_default() {
-            correlate::visit_ids(part, model.as_deref(), &mut link);
-        }
-        for (name, producer_step, path, because) in links {
-            step.uses.insert(name.clone());
-            let producer = &mut earlier[producer_step - 1];
-            producer.captures.entry(name.clone()).or_insert(CaptureDef {
-                name,
-                path: path.to_string(),
-                because: Some(because),
-            });
-        }
-        if let Some(baseline) = baseline_document(step.exchange, step.call) {
-            let (result, at) = match step.kind {
-                Kind::Json2 => (Some(&baseline), Path::root()),
-                _ => (baseline.get("result"), Path::root().key("result")),
-            };
-            if let Some(result) = result {
-                let created = step.call.method.as_deref() == Some("web_save")
-                    && step
-                        .call
-                        .args
-                        .first()
-                        .is_some_and(|a| a.as_array().is_some_and(Vec::is_empty));
-                // The ids a step was asked about are not news when its answer repeats them:
-                // a read of partner 9 answering with partner 9 is no evidence for a later 9.
-                let asked: BTreeSet<i64> = step
-                    .call
-                    .ids
-                    .as_ref()
-                    .or_else(|| step.call.args.first())
-                    .map(|ids| match ids {
-                        Value::Array(items) => items.iter().filter_map(Value::as_i64).collect(),
-                        id => id.as_i64().into_iter().collect(),
-                    })
-                    .unwrap_or_default();
-                producers.extend(
-                    correlate::producers(
-                        step.number,
-                        model.as_deref(),
-                        step.call.method.as_deref(),
-                        created,
-                        result,
-                        &at,
-                    )
-                    .into_iter()
-                    .filter(|p| {
-                        !matches!(p.evidence, correlate::Evidence::RecordOf(_))
-                            || !asked.contains(&p.value)
-                    }),
+            let choice = correlate::choose(id, position, &producers);
+            let weak = choice
+                .as_ref()
+                .is_none_or(|c| c.strength < correlate::Strength::Cause);
+            let same_as_sent = position
+                .field
+                .as_ref()
+                .filter(|_| weak && position.relation.is_none())
+                .and_then(|field| sent.get(&(field.clone(), id)));
+            let (producer, strength, because, rivals): (Producer, _, _, Vec<String>) =
+                match (same_as_sent, choice) {
+                    (Some((producer, strength, where_sent)), choice) => (
+                        producer.clone(),
+                        *strength,
+                        format!(
+                            "{} (the same {} {where_sent} sends)",
+                            producer.describe(),
+                            position.field.as_deref().unwrap_or_default()
+                        ),
+                        choice
+                            .map(|c| {
+                                vec![format!(
+                                    "{} [{}]",
+                                    c.producer.describe(),
+                                    c.strength.as_str()
+                                )]
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    (None, Some(choice)) => (
+                        choice.producer.clone(),
+                        choice.strength,
+                        choice.producer.describe(),
+                        choice
+                            .rivals
+                            .iter()
+                            .map(|(rival, strength)| {
+                                format!("{} [{}]", rival.describe(), strength.as_str())
+                            })
+                            .collect(),
+                    ),
+                    (None, None) => {
+                        if let Some(returned) = producers.iter().rev().find(|p| p.value == id) {
+                            literals.push(LiteralDef {
+                                at: position.at.to_string(),
+                                value: id,
+                                returned_by: format!("{} {}", returned.label, returned.path),
+                            });
+                        }
+                        return;
+                    }
+                };
+            if let (Some(field), true) = (&position.field, strength >= correlate::Strength::Cause) {
+                sent.insert(
+                    (field.clone(), id),
+                    (
+                        producer.clone(),
+                        strength,
+                        format!("{label} {}", position.at),
+                    ),
                 );
             }
+            let name = producer.capture_name();
+            *value = placeholder(&name);
+            links.push((
+                producer,
+                LinkDef {
+                    at: position.at.to_string(),
+                    field: position.field.clone(),
+                    capture: name,
+                    strength: strength.as_str().to_string(),
+                    because,
+                    rivals,
+                },
+            ));
+        };
+        if step.kind != Kind::Json2
+            && let Some((ids, at)) = record_ids(&mut step.document, step.kind)
+        {
+            visitor.record_ids(ids, model.as_deref(), &at, &mut link);
         }
+        match step.kind {
+            Kind::JsonRpc => {
+                if let Some(args) = step.document.get_mut("args").and_then(Value::as_array_mut) {
+                    let at = Path::root().key("args");
+                    for (i, part) in args.iter_mut().enumerate().skip(5) {
+                        visitor.walk(part, model.as_deref(), &at.index(i), &mut link);
+                    }
+                }
+            }
+            _ => visitor.walk(
+                &mut step.document,
+                model.as_deref(),
+                &Path::root(),
+                &mut link,
+            ),
+        }
+        for (producer, def) in links {
+            step.uses.insert(def.capture.clone());
+            earlier[producer.step - 1]
+                .captures
+                .entry(def.capture.clone())
+                .or_insert(CaptureDef {
+                    name: def.capture.clone(),
+                    path: producer.path.to_string(),
+                    because: Some(producer.evidence.describe()),
+                });
+            step.links.push(def);
+        }
+        step.literals = literals;
+        let Some((result, at)) = baselines[index]
+            .as_ref()
+            .and_then(|b| result_of(step.kind, b))
+        else {
+            continue;
+        };
+        let search = step.call.kwargs.get("name").and_then(Value::as_str);
+        producers.extend(correlate::producers(
+            &correlate::Answer {
+                step: step.number,
+                label: &label,
+                model: model.as_deref(),
+                method: step.call.method.as_deref(),
+                creating_save: creating_save(step.call),
+                asked: &asked_ids(step.call),
+                created: &created[index],
+                search,
+                result,
+                at: &at,
+            },
+            relations,
+        ));
     }
 }
 
@@ -927,18 +1118,22 @@ mod tests {
         );
 
         // many2many commands: [6, 0, ids] and [4, id]. The category id 2 is a coincidence with
-        // partner 2 from the search (another model); 9 is a partner id but stands under
-        // partner_ids, where only minted ids or partner_ids values link; sequence is no id.
+        // partner 2 from the search (another model); 9 is a partner the search returned, sent
+        // under partner_ids, which points to res.partner by its name (no fields_get here);
+        // sequence is no id.
         let write = template(&extracted, "007-");
         assert!(write.contains("{{json s004_result}}"), "{write}");
         assert!(
             !write.contains("s001_result_0"),
             "category 2 must not link to partner 2: {write}"
         );
-        assert!(
-            !write.contains("s001_result_1"),
-            "9 under partner_ids has no evidence: {write}"
-        );
+        assert!(write.contains("{{json s001_result_1}}"), "{write}");
+        let relation = &extracted.manifest.steps[6]
+            .links
+            .iter()
+            .find(|l| l.capture == "s001_result_1")
+            .unwrap();
+        assert_eq!(relation.strength, "relation");
         assert!(write.contains("\"sequence\": 2"), "{write}");
 
         // The manifest records what each capture is and why.

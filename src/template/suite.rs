@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
+use crate::odoo::relations::Relations;
 
 /// The manifest's file name inside a suite folder.
 pub const MANIFEST: &str = "odoo-har.toml";
@@ -34,6 +35,10 @@ pub struct Manifest {
     /// Diff ignore rules for every step (`$.result[*].write_date`).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// What the capture said of the models the steps touch: relational field → the model it
+    /// points to (from `fields_get` and `get_views` answers), which links follow.
+    #[serde(default, skip_serializing_if = "Relations::is_empty")]
+    pub relations: Relations,
     #[serde(default, rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -76,6 +81,49 @@ pub struct Step {
     /// Diff ignore rules for this step only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
+    /// When the call was made (ISO 8601, from the capture): dates the server set from its
+    /// clock are compared with the time between capture and replay in mind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_time: Option<String>,
+    /// How each value this step takes from an earlier answer was chosen.
+    #[serde(default, rename = "link", skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkDef>,
+    /// Ids this step sends as they were captured although an earlier answer returned them:
+    /// on another database they may name another record.
+    #[serde(default, rename = "literal", skip_serializing_if = "Vec::is_empty")]
+    pub literals: Vec<LiteralDef>,
+}
+
+/// Why a value in a step's request comes from an earlier answer, as a person checks it:
+/// `partner_id ← 014 res.partner.name_search (suggestion #1 of a res.partner name_search for "Deco")`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDef {
+    /// Where in the request (a path into the step's template document).
+    pub at: String,
+    /// The field the value is sent in, when it is a field's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The capture it uses.
+    pub capture: String,
+    /// `created`, `cause`, `relation` or `coincidence` (the weakest: check it).
+    pub strength: String,
+    /// The earlier answer and why it was chosen.
+    pub because: String,
+    /// Other earlier answers that held the same value, and why they lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rivals: Vec<String>,
+}
+
+/// An id sent as captured although an earlier answer returned it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiteralDef {
+    /// Where in the request.
+    pub at: String,
+    pub value: i64,
+    /// The answer that returned it: `011-sale.order.read $.result[0].order_line[0]`.
+    pub returned_by: String,
 }
 
 /// A value taken from a step's response: `name` is the variable later templates use.
@@ -380,6 +428,7 @@ mod tests {
             ]),
             secrets: vec!["password".into()],
             ignore: vec![],
+            relations: Relations::default(),
             steps: vec![Step {
                 name: "001-res.partner.create".into(),
                 kind: "call_kw".into(),
@@ -399,6 +448,20 @@ mod tests {
                     because: Some("created by this step".into()),
                 }],
                 ignore: vec![],
+                captured_time: Some("2026-12-02T04:22:26.371Z".into()),
+                links: vec![LinkDef {
+                    at: "$.args[1].parent_id".into(),
+                    field: Some("parent_id".into()),
+                    capture: "s000_result".into(),
+                    strength: "cause".into(),
+                    because: "x".into(),
+                    rivals: vec!["y".into()],
+                }],
+                literals: vec![LiteralDef {
+                    at: "$.args[0][0]".into(),
+                    value: 45,
+                    returned_by: "z".into(),
+                }],
             }],
         };
         let text = manifest_text(&manifest).unwrap();

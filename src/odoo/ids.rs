@@ -1,0 +1,391 @@
+//! Where record ids stand in Odoo's answers, and which of them a capture's writes created.
+//!
+//! Links between steps and the judging of answers both need to know, for each integer in an
+//! answer, whether it is a record id and of which model: the id of a record a read or search
+//! returned, or the value of a relational field (`partner_id`, `order_line`) of such a record.
+//! Relations ([`Relations`]) name the model a field points to; without them a field's name
+//! (`*_id`, `*_ids`) is the only clue.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::methods;
+use super::relations::Relations;
+use crate::path::Path;
+
+/// What an id in an answer is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The id of a record of this model (`None`: a model the answer does not name, such as
+    /// the followers of `/mail/thread/data`, then `slot` names the list it was in).
+    Record { model: Option<String>, slot: String },
+    /// The value of a relational field of a record of `model`, pointing to `relation`.
+    Field {
+        model: Option<String>,
+        field: String,
+        relation: Option<String>,
+        /// True for an x2many (a list of ids), false for a many2one.
+        many: bool,
+    },
+}
+
+impl Place {
+    /// What kind of record the id names, to tell a new record from one seen before: the
+    /// model when known, else the field or list it stood in.
+    pub fn slot(&self) -> String {
+        match self {
+            Place::Record {
+                model: Some(model), ..
+            } => model.clone(),
+            Place::Record { slot, .. } => format!("list {slot}"),
+            Place::Field {
+                relation: Some(relation),
+                ..
+            } => relation.clone(),
+            Place::Field { field, .. } => format!("field {field}"),
+        }
+    }
+}
+
+/// One record id seen in an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub value: i64,
+    pub path: Path,
+    pub place: Place,
+}
+
+/// The record ids in the result of `method` on `model` (found at `at` in the stored answer).
+pub fn sightings(
+    model: Option<&str>,
+    method: Option<&str>,
+    result: &Value,
+    at: &Path,
+    relations: &Relations,
+) -> Vec<Sighting> {
+    let mut found = Vec::new();
+    let mut walker = Walker {
+        relations,
+        found: &mut found,
+    };
+    let record_of = |slot: &str| Place::Record {
+        model: model.map(str::to_string),
+        slot: slot.to_string(),
+    };
+    match (method.unwrap_or(""), result) {
+        // `[id, "name"]` pairs (name_search, name_create) or bare ids (search, create).
+        (_, Value::Array(items)) if model.is_some() => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Number(_) => walker.push(item, at.index(i), record_of("result")),
+                    Value::Array(pair) if pair.len() == 2 && pair[1].is_string() => {
+                        walker.push(&pair[0], at.index(i).index(0), record_of("result"))
+                    }
+                    Value::Object(_) => walker.record(item, &at.index(i), model),
+                    _ => {}
+                }
+            }
+        }
+        (m, id @ Value::Number(_)) if methods::mints_ids(m) => {
+            walker.push(id, at.clone(), record_of("result"))
+        }
+        ("onchange", Value::Object(map)) => {
+            if let Some(Value::Object(values)) = map.get("value") {
+                walker.fields(values, &at.key("value"), model);
+            }
+        }
+        (_, Value::Object(map)) if model.is_some() && map.contains_key("records") => {
+            if let Some(Value::Array(records)) = map.get("records") {
+                for (i, record) in records.iter().enumerate() {
+                    walker.record(record, &at.key("records").index(i), model);
+                }
+            }
+        }
+        // Any other answer: objects with an `id` are records of an unnamed model, members
+        // shaped like relational fields are field values.
+        (_, other) => walker.anything(other, at, "result"),
+    }
+    found
+}
+
+struct Walker<'a> {
+    relations: &'a Relations,
+    found: &'a mut Vec<Sighting>,
+}
+
+impl Walker<'_> {
+    fn push(&mut self, value: &Value, path: Path, place: Place) {
+        if let Some(value) = value.as_i64() {
+            self.found.push(Sighting { value, path, place });
+        }
+    }
+
+    fn relation(&self, model: Option<&str>, field: &str) -> Option<String> {
+        model
+            .and_then(|m| self.relations.target(m, field))
+            .map(str::to_string)
+    }
+
+    /// A record of `model`: its id, then its fields.
+    fn record(&mut self, record: &Value, at: &Path, model: Option<&str>) {
+        let Value::Object(fields) = record else {
+            return;
+        };
+        if let Some(id) = fields.get("id") {
+            let place = Place::Record {
+                model: model.map(str::to_string),
+                slot: "records".into(),
+            };
+            self.push(id, at.key("id"), place);
+        }
+        self.fields(fields, at, model);
+    }
+
+    /// The relational values among a record's (or an onchange's) fields.
+    fn fields(&mut self, fields: &serde_json::Map<String, Value>, at: &Path, model: Option<&str>) {
+        for (field, value) in fields {
+            if field == "id" {
+                continue;
+            }
+            let relation = self.relation(model, field);
+            let relational =
+                relation.is_some() || field.ends_with("_id") || field.ends_with("_ids");
+            if !relational {
+                continue;
+            }
+            let place = |many: bool| Place::Field {
+                model: model.map(str::to_string),
+                field: field.clone(),
+                relation: relation.clone(),
+                many,
+            };
+            let here = at.key(field);
+            match value {
+                Value::Number(_) => self.push(value, here, place(false)),
+                // many2one as read() gives it: [id, "name"].
+                Value::Array(pair)
+                    if pair.len() == 2 && pair[0].is_i64() && pair[1].is_string() =>
+                {
+                    self.push(&pair[0], here.index(0), place(false))
+                }
+                // x2many ids, or records when a specification asked for their fields.
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Value::Number(_) => self.push(item, here.index(i), place(true)),
+                            Value::Object(_) => {
+                                self.record(item, &here.index(i), relation.as_deref())
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                // many2one as web_read() gives it: {"id": …, "display_name": …}.
+                Value::Object(target) if target.get("id").is_some_and(Value::is_i64) => {
+                    self.push(&target["id"], here.key("id"), place(false));
+                    self.fields(target, &here, relation.as_deref());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn anything(&mut self, value: &Value, at: &Path, slot: &str) {
+        match value {
+            Value::Object(map) => {
+                if let Some(id) = map.get("id").filter(|id| id.is_i64()) {
+                    let place = Place::Record {
+                        model: None,
+                        slot: slot.to_string(),
+                    };
+                    self.push(id, at.key("id"), place);
+                }
+                self.fields(map, at, None);
+                for (key, item) in map {
+                    if matches!(item, Value::Object(_) | Value::Array(_))
+                        && !key.ends_with("_id")
+                        && !key.ends_with("_ids")
+                    {
+                        self.anything(item, &at.key(key), key);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.is_object() || item.is_array() {
+                        self.anything(item, &at.index(i), slot);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One step as the search for created ids sees it.
+pub struct Answered<'a> {
+    pub model: Option<&'a str>,
+    pub method: Option<&'a str>,
+    /// The result (JSON-2: the whole answer), and where it sits in the stored answer.
+    pub result: Option<(&'a Value, Path)>,
+    /// True for a step that may change data (anything not known to only read).
+    pub writes: bool,
+}
+
+/// For each step, the ids in its answer that name records the capture itself created:
+/// returned by a `create`, or seen for the first time after a write and newer than every
+/// record of the same kind seen before (the messages, followers and order lines a write
+/// made as side effects). A list that merely shows records not loaded before does not
+/// qualify: its ids are not above the ones already seen.
+pub fn created(steps: &[Answered], relations: &Relations) -> Vec<BTreeSet<i64>> {
+    let mut seen: BTreeSet<i64> = BTreeSet::new();
+    let mut highest: HashMap<String, i64> = HashMap::new();
+    let mut written = false;
+    let mut out = Vec::with_capacity(steps.len());
+    for step in steps {
+        written |= step.writes;
+        let mut created = BTreeSet::new();
+        let Some((result, at)) = &step.result else {
+            out.push(created);
+            continue;
+        };
+        let sightings = sightings(step.model, step.method, result, at, relations);
+        let minted = step.method.is_some_and(methods::mints_ids);
+        for sighting in &sightings {
+            let slot = sighting.place.slot();
+            // A many2one points at a record that usually existed already (the customer of a
+            // new order): new only when above every record of its kind seen before.
+            let many2one = matches!(sighting.place, Place::Field { many: false, .. });
+            let newer = match highest.get(&slot) {
+                Some(high) => sighting.value > *high,
+                None => !many2one,
+            };
+            let made_here = minted && matches!(sighting.place, Place::Record { .. });
+            if made_here || (written && newer && !seen.contains(&sighting.value)) {
+                created.insert(sighting.value);
+            }
+        }
+        for sighting in sightings {
+            seen.insert(sighting.value);
+            let slot = sighting.place.slot();
+            let high = highest.entry(slot).or_insert(sighting.value);
+            *high = (*high).max(sighting.value);
+        }
+        out.push(created);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn result() -> Path {
+        Path::root().key("result")
+    }
+
+    #[test]
+    fn ids_by_place() {
+        let mut relations = Relations::default();
+        relations.learn(
+            Some("sale.order"),
+            Some("fields_get"),
+            &json!({"order_line": {"type": "one2many", "relation": "sale.order.line"}}),
+        );
+        let found = sightings(
+            Some("sale.order"),
+            Some("read"),
+            &json!([{"id": 28, "partner_id": [14, "Azure"], "order_line": [45], "amount": 10}]),
+            &result(),
+            &relations,
+        );
+        let described: Vec<(i64, String, String)> = found
+            .iter()
+            .map(|s| (s.value, s.path.to_string(), s.place.slot()))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                (28, "$.result[0].id".into(), "sale.order".into()),
+                (
+                    45,
+                    "$.result[0].order_line[0]".into(),
+                    "sale.order.line".into()
+                ),
+                (
+                    14,
+                    "$.result[0].partner_id[0]".into(),
+                    "field partner_id".into()
+                ),
+            ]
+        );
+        let picked = sightings(
+            Some("res.partner"),
+            Some("name_search"),
+            &json!([[10, "Deco Addict"], [35, "Deco Addict, Addison"]]),
+            &result(),
+            &relations,
+        );
+        assert_eq!(picked[1].path.to_string(), "$.result[1][0]");
+        let onchange = sightings(
+            Some("sale.order"),
+            Some("onchange"),
+            &json!({"value": {"payment_term_id": {"id": 4, "display_name": "30 Days"}, "note": false}}),
+            &result(),
+            &relations,
+        );
+        assert_eq!(
+            onchange[0].path.to_string(),
+            "$.result.value.payment_term_id.id"
+        );
+    }
+
+    #[test]
+    fn side_effects_are_new_records_after_a_write_not_unseen_old_ones() {
+        let relations = Relations::default();
+        let list = json!({"records": [{"id": 7}, {"id": 9}]});
+        let create = json!(51);
+        let chatter = json!({"followers": [{"id": 11, "partner_id": 3}], "messages": [{"id": 32}]});
+        let later_list = json!({"records": [{"id": 8}, {"id": 9}, {"id": 51}, {"id": 60}]});
+        let chatter_again = json!({"followers": [{"id": 11, "partner_id": 3}], "messages": [{"id": 33}, {"id": 32}]});
+        let step = |model, method, result: &'static Value, writes| Answered {
+            model,
+            method,
+            result: Some((result, Path::root())),
+            writes,
+        };
+        let (list, create, chatter, later_list, chatter_again) = (
+            Box::leak(Box::new(list)),
+            Box::leak(Box::new(create)),
+            Box::leak(Box::new(chatter)),
+            Box::leak(Box::new(later_list)),
+            Box::leak(Box::new(chatter_again)),
+        );
+        let found = created(
+            &[
+                step(Some("res.partner"), Some("web_search_read"), list, false),
+                step(Some("res.partner"), Some("create"), create, true),
+                step(None, None, chatter, false),
+                step(
+                    Some("res.partner"),
+                    Some("web_search_read"),
+                    later_list,
+                    false,
+                ),
+                step(None, None, chatter_again, true),
+            ],
+            &relations,
+        );
+        let as_vec = |s: &BTreeSet<i64>| s.iter().copied().collect::<Vec<_>>();
+        assert_eq!(as_vec(&found[0]), Vec::<i64>::new());
+        assert_eq!(as_vec(&found[1]), [51]);
+        // Followers and messages appear after the create: new. Partner 3, a many2one to a
+        // kind of record never seen, is not.
+        assert_eq!(as_vec(&found[2]), [11, 32]);
+        // 8 was merely not listed before (below 9); 60 is above every partner seen.
+        assert_eq!(as_vec(&found[3]), [60]);
+        assert_eq!(as_vec(&found[4]), [33]);
+    }
+}
