@@ -468,7 +468,7 @@ fn demo_runs_the_pipeline_on_the_bundled_capture() {
     );
     // The pipeline's steps, each with the outcome the demo promises.
     assert!(
-        run.stdout.contains("5 steps, 8 variables"),
+        run.stdout.contains("5 steps, 10 variables"),
         "{}",
         run.stdout
     );

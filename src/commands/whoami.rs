@@ -46,6 +46,8 @@ pub struct Report {
     pub uid: Value,
     pub login: Value,
     pub name: Value,
+    /// The user's own partner id.
+    pub partner_id: Value,
     pub context: Context,
     pub company: Option<Company>,
     pub server_version: Value,
@@ -122,6 +124,7 @@ pub fn to_json(identity: &Identity, with_file: bool) -> Report {
         uid: value(identity, Field::Uid),
         login: value(identity, Field::Login),
         name: value(identity, Field::Name),
+        partner_id: value(identity, Field::Partner),
         context: Context {
             lang: value(identity, Field::Lang),
             tz: value(identity, Field::Tz),
@@ -152,12 +155,13 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         loaded.exchanges.len(),
         identity.odoo_calls
     )?;
-    let lines: [(&str, Field); 10] = [
+    let lines: [(&str, Field); 11] = [
         ("url", Field::Url),
         ("database", Field::Db),
         ("uid", Field::Uid),
         ("login", Field::Login),
         ("name", Field::Name),
+        ("partner", Field::Partner),
         ("lang", Field::Lang),
         ("tz", Field::Tz),
         ("companies", Field::AllowedCompanyIds),

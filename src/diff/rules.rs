@@ -42,6 +42,31 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
         "error arguments repeat the message",
     ),
     ("$.error.data.context", "error context"),
+    // Seen moving between a capture and a replay seconds later on the same server:
+    (
+        "$..im_status",
+        "presence: \"online\" while the user's browser tab is open (odoo16-crud, init_messaging)",
+    ),
+    (
+        "$..initBusId",
+        "the bus's position when the client started (odoo16-crud, odoo17-partners)",
+    ),
+    (
+        "$..message_unread_counter_bus_id",
+        "a bus counter of a Discuss channel (odoo17-partners)",
+    ),
+    (
+        "$..message_needaction_counter_bus_id",
+        "a bus counter of a Discuss channel (odoo19-crud)",
+    ),
+    (
+        "$..activity_counter_bus_id",
+        "the activity systray's bus counter (odoo19-crud)",
+    ),
+    (
+        "$..device_ids",
+        "res.device rows: every login adds one, the replay's too (odoo18/19 preferences)",
+    ),
     ("json2:$.debug", "JSON-2 error tracebacks"),
     (
         "json2:$.arguments",

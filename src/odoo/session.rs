@@ -25,6 +25,8 @@ pub enum Field {
     Uid,
     Login,
     Name,
+    /// The user's own partner (`res.partner`), which answers about the user echo.
+    Partner,
     Lang,
     Tz,
     AllowedCompanyIds,
@@ -34,12 +36,13 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Field::Url,
         Field::Db,
         Field::Uid,
         Field::Login,
         Field::Name,
+        Field::Partner,
         Field::Lang,
         Field::Tz,
         Field::AllowedCompanyIds,
@@ -56,6 +59,7 @@ impl Field {
             Field::Uid => "uid",
             Field::Login => "login",
             Field::Name => "name",
+            Field::Partner => "partner_id",
             Field::Lang => "lang",
             Field::Tz => "tz",
             Field::AllowedCompanyIds => "allowed_company_ids",
@@ -491,6 +495,7 @@ impl Identity {
             ("db", Field::Db),
             ("username", Field::Login),
             ("name", Field::Name),
+            ("partner_id", Field::Partner),
             ("server_version", Field::ServerVersion),
         ];
         for (key, field) in direct {

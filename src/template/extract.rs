@@ -71,6 +71,8 @@ impl Variables {
             (Field::Db, "db"),
             (Field::Uid, "uid"),
             (Field::Login, "login"),
+            (Field::Name, "name"),
+            (Field::Partner, "partner_id"),
             (Field::Lang, "lang"),
             (Field::Tz, "tz"),
             (Field::AllowedCompanyIds, "allowed_company_ids"),
