@@ -1,5 +1,5 @@
-//! Serving Odoo-shaped answers: the mock Odoo ([`server`]) and the HTTP plumbing it and the
-//! tests' Odoo-compatible server share ([`http`]).
+//! Serving Odoo-shaped answers: the mock Odoo ([`server`]) on its HTTP server ([`http`], on
+//! hyper).
 
 pub mod http;
 pub mod server;
