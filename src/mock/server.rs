@@ -216,15 +216,31 @@ impl Mock {
     /// Answers one request, and says in a line what it did.
     pub fn answer(&self, request: &Request) -> (Response, String) {
         self.served.fetch_add(1, Ordering::Relaxed);
-        let path = request.path().to_string();
-        let line = |what: String| format!("{} {path} {what}", request.method);
-        if request.method != "POST" {
-            return (
+        let path = request.path();
+        let (response, what) = if request.method != "POST" {
+            (
                 Response::text(405, "text/plain", "odoo-har mock answers POST only"),
-                line("→ 405".into()),
-            );
-        }
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                "→ 405".into(),
+            )
+        } else if let Some((service, legacy)) = super::xmlrpc::service(path) {
+            self.answer_xml_rpc(request, service, legacy)
+        } else {
+            let body = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            self.answer_json(request, path, body)
+        };
+        (response, format!("{} {path} {what}", request.method))
+    }
+
+    /// Answers a JSON request (web routes, `/jsonrpc`, JSON-2) sent to `path`, and says in a
+    /// few words what it did.
+    pub(super) fn answer_json(
+        &self,
+        request: &Request,
+        path: &str,
+        body: Value,
+    ) -> (Response, String) {
+        let path = path.to_string();
+        let line = |what: String| what;
         let id = body.get("id").cloned().unwrap_or(Value::Null);
         let params = body.get("params").cloned().unwrap_or(Value::Null);
         let envelope =
