@@ -245,6 +245,29 @@ fn standard_input_and_payload_urls() {
 }
 
 #[test]
+fn a_payload_given_its_server_url_keeps_its_call_and_context() {
+    // `--url` with the server only, as the README says to give it: the call and the uid in
+    // its context are found, as without --url, and the URL is the server's.
+    for url in [None, Some("http://127.0.0.1:8069")] {
+        let mut args = vec!["whoami", "fixtures/payload-call_kw.json", "--json"];
+        args.extend(url.iter().flat_map(|u| ["--url", u]));
+        let identity = json_of(&args);
+        assert_eq!(identity["uid"], json!(2), "{url:?}: {identity}");
+        assert_eq!(identity["context"]["tz"], json!("Europe/Brussels"));
+        if url.is_some() {
+            assert_eq!(identity["url"], json!("http://127.0.0.1:8069"));
+        }
+        args[0] = "inspect";
+        let calls = json_of(&args);
+        assert_eq!(
+            (&calls[0]["kind"], &calls[0]["model"], &calls[0]["method"]),
+            (&json!("call_kw"), &json!("res.users"), &json!("read")),
+            "{url:?}"
+        );
+    }
+}
+
+#[test]
 fn inspect_lists_calls_with_status_errors_and_durations() {
     let calls = json_of(&["inspect", "fixtures/odoo19-minimal.har", "--json"]);
     let kinds: Vec<&str> = calls
