@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{SECRETS, odoo_har};
+use common::{SECRETS, TempDir, odoo_har};
 use serde_json::{Value, json};
 
 fn json_of(args: &[&str]) -> Value {
@@ -265,6 +265,65 @@ fn a_payload_given_its_server_url_keeps_its_call_and_context() {
             "{url:?}"
         );
     }
+}
+
+#[test]
+fn a_script_recorded_through_mitmproxy_reads_like_a_browser_capture() {
+    let capture = "fixtures/mitmproxy-external-api.har";
+    let calls = json_of(&["inspect", capture, "--json"]);
+    let seen: Vec<String> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let call = match (c["model"].as_str(), c["service"].as_str()) {
+                (Some(model), _) => format!("{model}.{}", c["method"].as_str().unwrap()),
+                (None, Some(service)) => format!("{service}.{}", c["method"].as_str().unwrap()),
+                _ => c["route"].as_str().unwrap().to_string(),
+            };
+            format!("{} {call}", c["kind"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "version_info /web/webclient/version_info",
+            "xmlrpc common.version",
+            "xmlrpc common.login",
+            "xmlrpc common.login",
+            "jsonrpc res.users.read",
+            "xmlrpc res.partner.web_search_read",
+            "jsonrpc res.partner.create",
+            "xmlrpc res.partner.write",
+            "jsonrpc res.partner.read",
+            "xmlrpc res.partner.write",
+        ]
+    );
+    assert_eq!(calls[9]["error"], json!("odoo.exceptions.AccessError"));
+    let identity = json_of(&["whoami", capture, "--json"]);
+    assert_eq!(
+        (&identity["uid"], &identity["db"], &identity["login"]),
+        (&json!(2), &json!("demo16"), &json!("admin"))
+    );
+    assert_eq!(identity["seen"]["password"], json!(true));
+    let dir = TempDir::new("mitmproxy-extract");
+    let out = dir.str("suite");
+    let run = odoo_har(&["extract", capture, "-o", &out], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The id the JSON-RPC create answered is what the XML-RPC write and the read then use.
+    assert!(
+        run.stdout.contains("2 values linked between steps")
+            && run
+                .stdout
+                .contains("006-res.partner.write  uses s005_result")
+            && run
+                .stdout
+                .contains("007-res.partner.read  uses s005_result"),
+        "{}",
+        run.stdout
+    );
+    let manifest = std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap();
+    assert!(!manifest.contains(SECRETS[0]), "{manifest}");
 }
 
 #[test]
