@@ -388,13 +388,14 @@ fn route(state: &State, request: &Request) -> Response {
             )
         }
         "/jsonrpc" => external(state, &params).map_or_else(fail, ok),
+        // `auth="none"` in Odoo: no session needed (16 and 19 web/controllers/webclient.py).
+        "/web/webclient/version_info" => ok(version(state)),
         p if p.starts_with("/web/") => {
             if let Err(e) = session(state, request) {
                 return fail(e);
             }
             match p {
                 "/web/session/get_session_info" => ok(session_info(state)),
-                "/web/webclient/version_info" => ok(version(state)),
                 "/web/action/load" => ok(
                     json!({"id": 300, "type": "ir.actions.act_window", "res_model": "res.partner", "name": "Contacts"}),
                 ),
