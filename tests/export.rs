@@ -306,6 +306,60 @@ fn hurl_and_k6_are_well_formed_and_chain_the_created_id() {
     }
 }
 
+/// The `[Asserts]` block of each Hurl entry, in order.
+fn hurl_asserts(hurl: &str) -> Vec<String> {
+    hurl.split("\nPOST ")
+        .skip(1)
+        .map(|entry| {
+            let asserts = entry.split("[Asserts]\n").nth(1).unwrap_or_default();
+            asserts.split("\n\n").next().unwrap().trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn hurl_and_k6_assert_the_error_the_capture_answered_with() {
+    // Recorded from the web client (an AccessError) and over XML-RPC (fault 4): the call must
+    // meet the same exception again, not its absence.
+    for capture in [
+        "fixtures/odoo16-firefox.har",
+        "fixtures/mitmproxy-external-api.har",
+    ] {
+        let asserts = hurl_asserts(&export(capture, "hurl", &[]));
+        assert_eq!(
+            asserts.last().unwrap(),
+            "jsonpath \"$.error.data.name\" == \"odoo.exceptions.AccessError\"",
+            "{capture}"
+        );
+        assert!(
+            asserts[..asserts.len() - 1]
+                .iter()
+                .all(|a| a.starts_with("jsonpath \"$.error\" not exists")),
+            "{capture}: {asserts:#?}"
+        );
+    }
+    // A session expiry was the browser's session: a call with credentials must answer.
+    let asserts = hurl_asserts(&export("fixtures/odoo19-chrome.har", "hurl", &[]));
+    assert_eq!(
+        asserts[0], "jsonpath \"$.error\" not exists",
+        "{asserts:#?}"
+    );
+    assert_eq!(
+        asserts.last().unwrap(),
+        "jsonpath \"$.error.data.name\" == \"odoo.exceptions.MissingError\""
+    );
+    let k6 = export("fixtures/odoo16-firefox.har", "k6", &[]);
+    assert!(
+        k6.contains("\"002-res.partner.write\", \"odoo.exceptions.AccessError\");"),
+        "{k6}"
+    );
+    assert!(
+        k6.contains("\"001-ir.ui.view.render_public_asset\");"),
+        "{k6}"
+    );
+    assert!(k6.contains("as captured`] = () => found !== null"), "{k6}");
+}
+
 #[test]
 fn one_file_per_call_and_template_overrides() {
     let dir = TempDir::new("export-files");

@@ -111,6 +111,11 @@ pub struct Call {
     pub hurl_body: String,
     pub hurl_captures: Vec<Assignment>,
     pub hurl_asserts: Vec<String>,
+    /// The Odoo exception class the captured answer was, which the call must meet again;
+    /// empty when it answered (or when the class is not known: see `error_expected`).
+    pub error_name: String,
+    /// True when the captured answer was an Odoo error.
+    pub error_expected: bool,
     pub js_args: String,
     pub js_kwargs: String,
     pub js_captures: Vec<Assignment>,
@@ -198,6 +203,8 @@ pub fn calls(
             hurl_body: String::new(),
             hurl_captures: Vec::new(),
             hurl_asserts: Vec::new(),
+            error_name: String::new(),
+            error_expected: false,
             js_args: String::new(),
             js_kwargs: String::new(),
             js_captures: Vec::new(),
@@ -377,7 +384,10 @@ fn fill(
             path,
         });
     }
-    call.hurl_asserts = asserts(step, baseline);
+    let error = captured_error(step, baseline);
+    call.error_expected = error.is_some();
+    call.error_name = error.clone().flatten().unwrap_or_default();
+    call.hurl_asserts = asserts(step, baseline, error);
     for capture in step.captures.iter().filter(|c| {
         suite_capture_is_whole_result(&c.name, captured)
             && matches!(c.path.as_str(), "$.result" | "$")
@@ -396,8 +406,59 @@ fn suite_capture_is_whole_result(name: &str, captured: &Captured) -> bool {
     captured.whole_results.contains(name) && captured.captures.get(name).is_some_and(Value::is_i64)
 }
 
-/// Asserts on the stable parts of a baseline: its shape, not values a run may change.
-fn asserts(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
+/// The Odoo error a baseline holds, as the exported call meets it again: `Some(Some(class))`,
+/// `Some(None)` for an XML-RPC fault whose class its code does not tell, `None` for an answer.
+/// A session expiry (code 100) belonged to the browser's session, which an exported call with
+/// credentials never has: it is expected to answer.
+fn captured_error(
+    step: &crate::template::suite::Step,
+    baseline: Option<&Value>,
+) -> Option<Option<String>> {
+    let baseline = baseline?;
+    let error = if step.kind == "json2" {
+        let is_error = ["name", "message", "debug"]
+            .iter()
+            .all(|k| baseline.get(k).is_some());
+        is_error.then(|| crate::odoo::rpc::json_rpc_error(&json!({"data": baseline})))?
+    } else {
+        crate::odoo::rpc::json_rpc_error(baseline.get("error").filter(|e| !e.is_null())?)
+    };
+    if error.code == Some(100) || error.name.as_deref() == Some("odoo.http.SessionExpiredException")
+    {
+        return None;
+    }
+    Some(match error.name {
+        Some(name) => Some(name),
+        // Recorded over XML-RPC: 3 and 4 name one class each, 1 and 2 several.
+        None => error
+            .code
+            .filter(|c| matches!(c, 3 | 4))
+            .map(|c| crate::odoo::rpc::fault_name(c).to_string()),
+    })
+}
+
+/// Asserts on the stable parts of a baseline: the error it was, or that there is none and its
+/// shape, not values a run may change.
+fn asserts(
+    step: &crate::template::suite::Step,
+    baseline: Option<&Value>,
+    error: Option<Option<String>>,
+) -> Vec<String> {
+    match error {
+        Some(Some(name)) => {
+            let name = serde_json::to_string(&name).unwrap_or_default();
+            return vec![format!("jsonpath \"$.error.data.name\" == {name}")];
+        }
+        Some(None) => return vec!["jsonpath \"$.error\" exists".into()],
+        None => {}
+    }
+    let mut asserts = vec!["jsonpath \"$.error\" not exists".to_string()];
+    asserts.extend(shape(step, baseline));
+    asserts
+}
+
+/// Asserts on a result's shape: counts, types, booleans.
+fn shape(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
     let result = match baseline {
         Some(document) if step.kind == "json2" => Some(document),
         Some(document) => document.get("result"),

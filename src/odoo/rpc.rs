@@ -197,7 +197,7 @@ pub fn xml_rpc_answer(body: &[u8]) -> Answer {
 
 /// The exception behind an XML-RPC `faultCode` on `/xmlrpc/2` (14 `wsgi_server.py`,
 /// 19 `addons/rpc/controllers/xmlrpc.py`).
-fn fault_name(code: i64) -> &'static str {
+pub fn fault_name(code: i64) -> &'static str {
     match code {
         2 => "odoo.exceptions.UserError",
         3 => "odoo.exceptions.AccessDenied",
