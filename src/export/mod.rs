@@ -384,7 +384,7 @@ fn fill(
             path,
         });
     }
-    let error = captured_error(step, baseline);
+    let error = captured_error(step.kind == "json2", baseline);
     call.error_expected = error.is_some();
     call.error_name = error.clone().flatten().unwrap_or_default();
     call.hurl_asserts = asserts(step, baseline, error);
@@ -408,14 +408,12 @@ fn suite_capture_is_whole_result(name: &str, captured: &Captured) -> bool {
 
 /// The Odoo error a baseline holds, as the exported call meets it again: `Some(Some(class))`,
 /// `Some(None)` for an XML-RPC fault whose class its code does not tell, `None` for an answer.
-/// A session expiry (code 100) belonged to the browser's session, which an exported call with
-/// credentials never has: it is expected to answer.
-fn captured_error(
-    step: &crate::template::suite::Step,
-    baseline: Option<&Value>,
-) -> Option<Option<String>> {
+/// Errors about the credentials are not expected again: a session expiry (code 100) belonged
+/// to the browser's session and an AccessDenied to the secret that call was given, while an
+/// exported call carries the run's own credentials, so it is expected to answer.
+fn captured_error(json2: bool, baseline: Option<&Value>) -> Option<Option<String>> {
     let baseline = baseline?;
-    let error = if step.kind == "json2" {
+    let error = if json2 {
         let is_error = ["name", "message", "debug"]
             .iter()
             .all(|k| baseline.get(k).is_some());
@@ -423,18 +421,20 @@ fn captured_error(
     } else {
         crate::odoo::rpc::json_rpc_error(baseline.get("error").filter(|e| !e.is_null())?)
     };
-    if error.code == Some(100) || error.name.as_deref() == Some("odoo.http.SessionExpiredException")
-    {
-        return None;
-    }
-    Some(match error.name {
+    let name = match error.name {
         Some(name) => Some(name),
         // Recorded over XML-RPC: 3 and 4 name one class each, 1 and 2 several.
         None => error
             .code
             .filter(|c| matches!(c, 3 | 4))
             .map(|c| crate::odoo::rpc::fault_name(c).to_string()),
-    })
+    };
+    let credentials = error.code == Some(100)
+        || matches!(
+            name.as_deref(),
+            Some("odoo.http.SessionExpiredException" | "odoo.exceptions.AccessDenied")
+        );
+    (!credentials).then_some(name)
 }
 
 /// Asserts on the stable parts of a baseline: the error it was, or that there is none and its
@@ -589,6 +589,44 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captured_errors_are_expected_again_unless_they_were_about_credentials() {
+        let error = |code: i64, name: Option<&str>| {
+            let data = name.map(|n| json!({"name": n, "message": "m", "debug": ""}));
+            json!({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "message": "Odoo Server Error", "data": data}})
+        };
+        let access = error(200, Some("odoo.exceptions.AccessError"));
+        assert_eq!(
+            captured_error(false, Some(&access)),
+            Some(Some("odoo.exceptions.AccessError".into()))
+        );
+        for credentials in [
+            error(100, Some("odoo.http.SessionExpiredException")),
+            error(0, Some("odoo.exceptions.AccessDenied")),
+            json!({"error": {"code": 3, "message": "Access Denied"}}),
+        ] {
+            assert_eq!(
+                captured_error(false, Some(&credentials)),
+                None,
+                "{credentials}"
+            );
+        }
+        // XML-RPC faults: code 4 names its class, 2 does not.
+        let fault = |code: i64| json!({"error": {"code": code, "message": "no"}});
+        assert_eq!(
+            captured_error(false, Some(&fault(4))),
+            Some(Some("odoo.exceptions.AccessError".into()))
+        );
+        assert_eq!(captured_error(false, Some(&fault(2))), Some(None));
+        let json2 = json!({"name": "odoo.exceptions.MissingError", "message": "gone", "arguments": [], "context": {}, "debug": ""});
+        assert_eq!(
+            captured_error(true, Some(&json2)),
+            Some(Some("odoo.exceptions.MissingError".into()))
+        );
+        assert_eq!(captured_error(false, Some(&json!({"result": [1]}))), None);
+        assert_eq!(captured_error(true, Some(&json!([{"id": 1}]))), None);
+    }
 
     #[test]
     fn markers_become_names_or_placeholders() {
