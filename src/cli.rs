@@ -35,7 +35,7 @@ pub enum Command {
     /// Compare two JSON answers (or JSON-RPC envelopes) the way replay does
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
-    /// Write captured calls as external-API bodies, curl, Python, Hurl or k6
+    /// Write captured calls as external-API bodies, curl, Python, Hurl, k6 or Locust
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
     /// Check a search domain and print it as JSON-RPC needs it
@@ -84,7 +84,8 @@ const REPLAY_EXAMPLES: &str = "Examples:
 const EXPORT_EXAMPLES: &str = "Examples:
   odoo-har export preferences.har --format jsonrpc --model res.users
   odoo-har export suite/ --format python -o calls.py
-  odoo-har export suite/ --format hurl -o hurl/      # one file per call";
+  odoo-har export suite/ --format hurl -o hurl/      # one file per call
+  odoo-har export suite/ --format locust -o locustfile.py";
 
 const DOMAIN_EXAMPLES: &str = "Examples:
   odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"

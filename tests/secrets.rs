@@ -80,7 +80,9 @@ fn no_command_writes_or_prints_a_secret() {
                 at("redacted.har"),
             ],
         ];
-        for format in ["jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6"] {
+        for format in [
+            "jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6", "locust",
+        ] {
             commands.push(vec![
                 "export".into(),
                 capture.to_string(),

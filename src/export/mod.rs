@@ -1,9 +1,10 @@
 //! Captured calls as code other tools run: the external API's JSON-RPC and XML-RPC bodies,
-//! Odoo 19's JSON-2 requests, a curl script, a Python script, a Hurl file, a k6 script.
+//! Odoo 19's JSON-2 requests, a curl script, a Python script, a Hurl file, a k6 script, a
+//! Locust locustfile.
 //!
 //! Each step is rendered once with markers standing for the secret, the uid and database, and
 //! the values earlier answers give (captures). Each format then writes a marker the way that
-//! language passes values on: Python and k6 keep results in variables, Hurl captures and
+//! language passes values on: Python, k6 and Locust keep results in variables, Hurl captures and
 //! `{{name}}`, curl and plain bodies the captured value with a note. The layout of each format
 //! is a handlebars template in `templates/` (`--templates DIR` overrides it).
 
@@ -34,6 +35,8 @@ pub enum Format {
     Hurl,
     /// a k6 script
     K6,
+    /// a Locust locustfile, for distributed load
+    Locust,
 }
 
 impl Format {
@@ -46,6 +49,7 @@ impl Format {
             Format::Python => "export.python.hbs",
             Format::Hurl => "export.hurl.hbs",
             Format::K6 => "export.k6.hbs",
+            Format::Locust => "export.locust.hbs",
         }
     }
 
@@ -54,7 +58,7 @@ impl Format {
             Format::Jsonrpc | Format::Json2 => "txt",
             Format::Xmlrpc => "xml",
             Format::Curl => "sh",
-            Format::Python => "py",
+            Format::Python | Format::Locust => "py",
             Format::Hurl => "hurl",
             Format::K6 => "js",
         }
