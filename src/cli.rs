@@ -372,6 +372,10 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<std::path::PathBuf>,
 
+    /// Write an HTML report: one self-contained page, failures first, diffs, filters
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<std::path::PathBuf>,
+
     /// Rewrite the baselines of steps that differ (never of failed ones)
     #[arg(long)]
     pub update: bool,

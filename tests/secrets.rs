@@ -118,6 +118,8 @@ fn no_command_writes_or_prints_a_secret() {
                 at(&format!("report-{mode}.json")),
                 "--report-junit".into(),
                 at(&format!("junit-{mode}.xml")),
+                "--report-html".into(),
+                at(&format!("report-{mode}.html")),
                 "--very-verbose".into(),
             ]));
             commands.push(replay(vec![
