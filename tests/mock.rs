@@ -40,11 +40,16 @@ fn demo_suite() -> Suite {
 
 /// One POST over a fresh connection: the status and the JSON answer.
 fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
+    let (status, body) = post_raw(addr, path, "application/json", &body.to_string());
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// One POST of any body over a fresh connection: the status and the body.
+fn post_raw(addr: SocketAddr, path: &str, content_type: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -52,7 +57,7 @@ fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
     stream.read_to_string(&mut answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    (status, body.to_string())
 }
 
 fn call_kw(model: &str, method: &str, args: Value, kwargs: Value) -> Value {
@@ -460,23 +465,11 @@ fn python_xmlrpc_client_and_json_rpc_get_the_same_data_from_recordings_in_any_di
 fn xml_rpc_that_is_not_xml_gets_the_fault_odoo_sends() {
     let suite = demo_suite();
     let (server, _) = serve(&suite, None, false);
-    let raw = |path: &str, body: &str| {
-        let mut stream = TcpStream::connect(server.addr).unwrap();
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
-    };
-    let answer = raw("/xmlrpc/2/object", "{\"not\": \"xml\"}");
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let body = answer.split_once("\r\n\r\n").unwrap().1;
+    let raw = |path: &str, body: &str| post_raw(server.addr, path, "text/xml", body);
+    let (status, body) = raw("/xmlrpc/2/object", "{\"not\": \"xml\"}");
+    assert_eq!(status, 200, "{body}");
     let odoo_har::odoo::xmlrpc::Message::Fault { code, message } =
-        odoo_har::odoo::xmlrpc::parse(body).unwrap()
+        odoo_har::odoo::xmlrpc::parse(&body).unwrap()
     else {
         panic!("{body}")
     };
@@ -484,7 +477,7 @@ fn xml_rpc_that_is_not_xml_gets_the_fault_odoo_sends() {
     assert!(message.contains("ExpatError"), "{message}");
     // The legacy route's codes are strings, as Odoo's.
     let version = odoo_har::odoo::xmlrpc::method_call("version", &[]);
-    let answer = raw("/xmlrpc/common", &version);
+    let (_, answer) = raw("/xmlrpc/common", &version);
     assert!(answer.contains("<string>17.0</string>"), "{answer}");
     let unknown = odoo_har::odoo::xmlrpc::method_call(
         "execute_kw",
@@ -497,7 +490,7 @@ fn xml_rpc_that_is_not_xml_gets_the_fault_odoo_sends() {
             json!([[1]]),
         ],
     );
-    let answer = raw("/xmlrpc/object", &unknown);
+    let (_, answer) = raw("/xmlrpc/object", &unknown);
     assert!(
         answer.contains(
             "<name>faultCode</name><value><string>no recorded answer for res.partner.unlink"

@@ -226,7 +226,7 @@ pub fn url_path(url: &str) -> &str {
 }
 
 /// Splits a `Cookie` header value into cookies.
-pub fn parse_cookie_header(value: &str) -> Vec<NameValue> {
+pub(crate) fn parse_cookie_header(value: &str) -> Vec<NameValue> {
     value
         .split(';')
         .filter_map(|pair| {

@@ -2,7 +2,8 @@
 //! keep-alive, `Content-Length` or chunked bodies, answered by a plain function.
 //!
 //! The mock never misbehaves on purpose, so it has no use for a hand-written server; the
-//! tests' fake Odoo, which must cut connections and stall, keeps one in `tests/support/`.
+//! tests' fake Odoo, which must cut connections and stall, keeps one in `tests/support/`,
+//! with these same [`Request`] and [`Response`].
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -39,6 +40,15 @@ impl Request {
     /// The path without the query.
     pub fn path(&self) -> &str {
         self.target.split(['?', '#']).next().unwrap_or("/")
+    }
+
+    /// A cookie the request carries.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.header("cookie")?;
+        crate::capture::parse_cookie_header(header)
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
     }
 }
 

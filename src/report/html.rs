@@ -51,13 +51,10 @@ pub fn render(label: &str, verdicts: &[Verdict]) -> String {
     html
 }
 
-fn count(tally: &Tally, kind: &Kind) -> usize {
-    match kind {
-        Kind::Passed => tally.passed,
-        Kind::Differs => tally.differs,
-        Kind::Failed => tally.failed,
-        Kind::Skipped => tally.skipped,
-    }
+/// Each verdict's name and how many steps got it, in [`ORDER`].
+fn counts(tally: &Tally) -> impl Iterator<Item = (&'static str, usize)> {
+    let of = [tally.failed, tally.differs, tally.skipped, tally.passed];
+    ORDER.iter().map(Kind::as_str).zip(of)
 }
 
 fn summary(html: &mut String, tally: &Tally, steps: usize, seconds: f64) {
@@ -66,12 +63,10 @@ fn summary(html: &mut String, tally: &Tally, steps: usize, seconds: f64) {
         html,
         "<div class=\"card\"><b>{steps}</b><span>steps</span></div>"
     );
-    for kind in ORDER {
+    for (kind, n) in counts(tally) {
         let _ = writeln!(
             html,
-            "<div class=\"card {k}\"><b>{}</b><span>{k}</span></div>",
-            count(tally, &kind),
-            k = kind.as_str()
+            "<div class=\"card {kind}\"><b>{n}</b><span>{kind}</span></div>"
         );
     }
     let _ = writeln!(
@@ -82,12 +77,10 @@ fn summary(html: &mut String, tally: &Tally, steps: usize, seconds: f64) {
 
 fn toolbar(html: &mut String, tally: &Tally) {
     html.push_str("<section class=\"toolbar\">\n");
-    for kind in ORDER {
+    for (kind, n) in counts(tally) {
         let _ = writeln!(
             html,
-            "<label class=\"toggle {k}\"><input type=\"checkbox\" data-verdict=\"{k}\" checked> {k} ({})</label>",
-            count(tally, &kind),
-            k = kind.as_str()
+            "<label class=\"toggle {kind}\"><input type=\"checkbox\" data-verdict=\"{kind}\" checked> {kind} ({n})</label>"
         );
     }
     html.push_str(

@@ -1,12 +1,11 @@
 //! A hand-written HTTP/1.1 server on tokio, for the tests' fake Odoo only.
 //!
 //! Hand-written rather than built on hyper (which the product's `mock` uses) because the fake
-//! Odoo must misbehave on purpose: close a connection mid-body, answer slowly, reset. It speaks what JSON-RPC clients send:
-//! keep-alive, `Content-Length` or chunked bodies, no upgrades, no pipelining guarantees
-//! beyond answering requests in order.
+//! Odoo must misbehave on purpose: close a connection mid-body, answer slowly, reset. It
+//! speaks what JSON-RPC clients send: keep-alive, `Content-Length` or chunked bodies, no
+//! upgrades, no pipelining guarantees beyond answering requests in order.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,76 +18,8 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: usize = 256 * 1024 * 1024;
 
-/// A request as the handler sees it.
-#[derive(Debug, Clone, Default)]
-pub struct Request {
-    pub method: String,
-    /// The request target: path and query.
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub peer: Option<SocketAddr>,
-}
-
-impl Request {
-    /// The first header of that name, case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The path without the query.
-    pub fn path(&self) -> &str {
-        self.target.split(['?', '#']).next().unwrap_or("/")
-    }
-
-    /// A cookie the request carries.
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        let header = self.header("cookie")?;
-        odoo_har::capture::parse_cookie_header(header)
-            .into_iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value)
-    }
-}
-
-/// A response to send.
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    /// A JSON response with status 200 unless given.
-    pub fn json(status: u16, body: &serde_json::Value) -> Response {
-        Response {
-            status,
-            headers: vec![(
-                "Content-Type".into(),
-                "application/json; charset=utf-8".into(),
-            )],
-            body: serde_json::to_vec(body).unwrap_or_default(),
-        }
-    }
-
-    /// A plain or HTML response.
-    pub fn text(status: u16, content_type: &str, body: &str) -> Response {
-        Response {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    pub fn with_header(mut self, name: &str, value: &str) -> Response {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-}
+// The same request and response as the mock's server: only the serving differs.
+pub use odoo_har::mock::http::{Request, Response};
 
 /// What the server does with a request.
 #[derive(Debug, Clone)]
@@ -109,22 +40,22 @@ pub type Handler =
 /// Serves connections from `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, handler: Handler) {
     loop {
-        let Ok((stream, peer)) = listener.accept().await else {
+        let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let handler = handler.clone();
         tokio::spawn(async move {
-            let _ = connection(stream, peer, handler).await;
+            let _ = connection(stream, handler).await;
         });
     }
 }
 
-async fn connection(stream: TcpStream, peer: SocketAddr, handler: Handler) -> std::io::Result<()> {
+async fn connection(stream: TcpStream, handler: Handler) -> std::io::Result<()> {
     let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     loop {
-        let request = match read_request(&mut reader, peer).await? {
+        let request = match read_request(&mut reader).await? {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()),
             Err(response) => {
@@ -166,10 +97,7 @@ type Parsed = Result<Option<Request>, Response>;
 
 /// Reads one request; `Ok(None)` at a clean end of the connection, `Err` with the answer
 /// for a malformed one.
-async fn read_request<R: AsyncBufReadExt + Unpin>(
-    reader: &mut R,
-    peer: SocketAddr,
-) -> std::io::Result<Parsed> {
+async fn read_request<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> std::io::Result<Parsed> {
     let mut head = Vec::new();
     loop {
         let before = head.len();
@@ -208,7 +136,6 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(
         target: target.to_string(),
         headers,
         body: Vec::new(),
-        peer: Some(peer),
     };
     if request
         .header("transfer-encoding")
