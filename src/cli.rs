@@ -84,8 +84,7 @@ const REPLAY_EXAMPLES: &str = "Examples:
 const EXPORT_EXAMPLES: &str = "Examples:
   odoo-har export preferences.har --format jsonrpc --model res.users
   odoo-har export suite/ --format python -o calls.py
-  odoo-har export suite/ --format hurl -o hurl/      # one file per call
-  odoo-har export suite/ --format locust -o locustfile.py";
+  odoo-har export suite/ --format hurl -o hurl/      # one file per call";
 
 const DOMAIN_EXAMPLES: &str = "Examples:
   odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"
