@@ -91,7 +91,7 @@ fn toolbar(html: &mut String, tally: &Tally) {
 
 fn steps(html: &mut String, verdicts: &[Verdict]) {
     html.push_str(
-        "<table>\n<thead><tr><th>verdict</th><th>step</th><th>call</th><th class=\"num\">status</th>\
+        "<table>\n<thead><tr><th>verdict</th><th>step</th><th class=\"call\">call</th><th class=\"num\">status</th>\
          <th class=\"num\">time</th><th>what happened</th></tr></thead>\n",
     );
     for kind in ORDER {
@@ -217,7 +217,13 @@ tr.detail td { border-top: 0; padding-top: 0; }
 .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .name, .call { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; white-space: nowrap; }
 .call { color: var(--muted); }
-.reason { overflow-wrap: anywhere; }
+.reason { overflow-wrap: anywhere; min-width: 16em; }
+@media (max-width: 1000px) {
+  /* The step's name holds its model and method already; room goes to what happened. */
+  th.call, td.call { display: none; }
+  .name { white-space: normal; overflow-wrap: anywhere; min-width: 11em; }
+  main { padding: 12px; } header { padding: 14px 12px; }
+}
 .tries { color: var(--differs); font-size: 12px; }
 .badge { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 4px; color: #fff; font-size: 12px; font-weight: 600; }
 .badge.passed { background: var(--passed); } .badge.differs { background: var(--differs); }
