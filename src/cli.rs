@@ -35,7 +35,7 @@ pub enum Command {
     /// Compare two JSON answers (or JSON-RPC envelopes) the way replay does
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
-    /// Write captured calls as external-API bodies, curl, Python, Hurl or k6
+    /// Write captured calls as external-API bodies, curl, Python, Hurl, k6 or Locust
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
     /// Check a search domain and print it as JSON-RPC needs it
@@ -375,6 +375,10 @@ pub struct ReplayArgs {
     /// Write a JSON report of every step
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<std::path::PathBuf>,
+
+    /// Write an HTML report: one self-contained page, failures first, diffs, filters
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<std::path::PathBuf>,
 
     /// Rewrite the baselines of steps that differ (never of failed ones)
     #[arg(long)]

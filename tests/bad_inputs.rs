@@ -30,6 +30,11 @@ const REJECTED: &[(&str, &str, &str)] = &[
         "expected an array, found an object",
     ),
     (
+        "entries-null.har",
+        "at log.entries",
+        "expected an array of entries, found null",
+    ),
+    (
         "request-not-object.har",
         "at log.entries[3].request",
         "expected a request object, found a string",

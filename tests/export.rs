@@ -8,7 +8,9 @@ use common::{SECRETS, TempDir, odoo_har, odoo_har_env};
 use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};
 use serde_json::{Value, json};
 
-const FORMATS: [&str; 7] = ["jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6"];
+const FORMATS: [&str; 8] = [
+    "jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6", "locust",
+];
 
 fn export(input: &str, format: &str, extra: &[&str]) -> String {
     let mut args = vec!["export", input, "--format", format];
@@ -318,6 +320,212 @@ fn hurl_and_k6_are_well_formed_and_chain_the_created_id() {
             "{open}{close} balance in:\n{k6}"
         );
     }
+}
+
+/// The `[Asserts]` block of each Hurl entry, in order.
+fn hurl_asserts(hurl: &str) -> Vec<String> {
+    hurl.split("\nPOST ")
+        .skip(1)
+        .map(|entry| {
+            let asserts = entry.split("[Asserts]\n").nth(1).unwrap_or_default();
+            asserts.split("\n\n").next().unwrap().trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn hurl_and_k6_assert_the_error_the_capture_answered_with() {
+    // Recorded from the web client (an AccessError) and over XML-RPC (fault 4): the call must
+    // meet the same exception again, not its absence.
+    for capture in [
+        "fixtures/odoo16-firefox.har",
+        "fixtures/mitmproxy-external-api.har",
+    ] {
+        let asserts = hurl_asserts(&export(capture, "hurl", &[]));
+        assert_eq!(
+            asserts.last().unwrap(),
+            "jsonpath \"$.error.data.name\" == \"odoo.exceptions.AccessError\"",
+            "{capture}"
+        );
+        assert!(
+            asserts[..asserts.len() - 1]
+                .iter()
+                .all(|a| a.starts_with("jsonpath \"$.error\" not exists")),
+            "{capture}: {asserts:#?}"
+        );
+    }
+    // A session expiry was the browser's session: a call with credentials must answer.
+    let asserts = hurl_asserts(&export("fixtures/odoo19-chrome.har", "hurl", &[]));
+    assert_eq!(
+        asserts[0], "jsonpath \"$.error\" not exists",
+        "{asserts:#?}"
+    );
+    assert_eq!(
+        asserts.last().unwrap(),
+        "jsonpath \"$.error.data.name\" == \"odoo.exceptions.MissingError\""
+    );
+    let k6 = export("fixtures/odoo16-firefox.har", "k6", &[]);
+    assert!(
+        k6.contains("\"001-res.partner.write\", \"odoo.exceptions.AccessError\");"),
+        "{k6}"
+    );
+    assert!(k6.contains("as captured`] = () => found !== null"), "{k6}");
+    // A call that answered is expected to answer again.
+    let k6 = export("fixtures/demo-odoo16.har", "k6", &[]);
+    assert!(k6.contains("\"001-res.users.read\");"), "{k6}");
+}
+
+/// A stand-in for the `locust` package (not installed here, nor in CI): enough of `HttpUser`
+/// to run a locustfile's user once, over real HTTP, recording each request's verdict.
+const LOCUST_STUB: &str = r#"
+import json as _json, urllib.request
+VERDICTS = []
+def task(f):
+    return f
+class _Reply:
+    def __init__(self, status, body, name):
+        self.status_code, self.body, self.name = status, body, name
+    def json(self):
+        return _json.loads(self.body)
+    def failure(self, why):
+        VERDICTS.append([self.name, "failed: " + why])
+    def success(self):
+        VERDICTS.append([self.name, "ok"])
+    def __enter__(self):
+        return self
+    def __exit__(self, *_):
+        return False
+class _Client:
+    def __init__(self, host):
+        self.host = host
+    def post(self, path, json=None, name=None, catch_response=False):
+        request = urllib.request.Request(self.host + path, _json.dumps(json).encode(), {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as reply:
+            return _Reply(reply.status, reply.read(), name)
+class HttpUser:
+    host = None
+    def __init__(self):
+        self.client = _Client(self.host)
+"#;
+
+/// Runs a locustfile's user against `url`: logs in, then replays the calls `rounds` times;
+/// every request's name and verdict.
+fn run_locust_user(dir: &TempDir, locustfile: &str, url: &str, rounds: usize) -> Vec<Value> {
+    let stub = dir.join("stub/locust");
+    std::fs::create_dir_all(&stub).unwrap();
+    std::fs::write(stub.join("__init__.py"), LOCUST_STUB).unwrap();
+    std::fs::write(
+        stub.join("exception.py"),
+        "class StopUser(Exception):\n    pass\n",
+    )
+    .unwrap();
+    let run = format!(
+        "import json, runpy, sys\nsys.path.insert(0, {:?})\nimport locust\nuser = runpy.run_path({locustfile:?})['OdooUser']()\nuser.on_start()\nfor _ in range({rounds}):\n    user.replay()\nprint(json.dumps(locust.VERDICTS))",
+        dir.str("stub")
+    );
+    let output = std::process::Command::new("python3")
+        .args(["-c", &run])
+        .env("ODOO_URL", url)
+        .env("ODOO_DB", DB)
+        .env("ODOO_LOGIN", "admin")
+        .env("ODOO_PASSWORD", PASSWORD)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn the_locustfile_compiles_chains_created_ids_and_expects_captured_errors() {
+    let dir = TempDir::new("export-locust");
+    let suite = recorded_suite(&dir);
+    let locustfile = dir.str("locustfile.py");
+    let run = odoo_har(
+        &["export", &suite, "--format", "locust", "-o", &locustfile],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let compiled = std::process::Command::new("python3")
+        .args(["-m", "py_compile", &locustfile])
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{compiled:?}");
+    let text = std::fs::read_to_string(&locustfile).unwrap();
+    assert!(
+        text.contains("        s003_result = r003\n")
+            && text.contains("\"write\", [[s003_result], {\"phone\"")
+            && text.contains(
+                "SECRET = os.environ.get(\"ODOO_API_KEY\") or os.environ.get(\"ODOO_PASSWORD\")"
+            )
+            && !text.contains(PASSWORD),
+        "{text}"
+    );
+    // Two rounds: each creates its own partner and writes and reads that one.
+    let odoo = FakeOdoo::start();
+    let verdicts = run_locust_user(&dir, &locustfile, &odoo.url, 2);
+    assert_eq!(verdicts.len(), 1 + 2 * 5, "{verdicts:?}");
+    assert_eq!(verdicts[0], json!(["common.login", "ok"]));
+    assert!(verdicts.iter().all(|v| v[1] == "ok"), "{verdicts:#?}");
+    let bodies: Vec<Value> = odoo
+        .requests()
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str(body).unwrap())
+        .collect();
+    let written: Vec<i64> = bodies
+        .iter()
+        .filter(|b| b["params"]["args"][4] == "write")
+        .map(|b| b["params"]["args"][5][0][0].as_i64().unwrap())
+        .collect();
+    // A literal id would write one partner twice; linked, each round's own partner is written.
+    assert_eq!(written.len(), 2);
+    assert_ne!(written[0], written[1]);
+    for id in written {
+        let partner = odoo.record("res.partner", id).unwrap();
+        assert_eq!(
+            (&partner["email"], &partner["phone"]),
+            (
+                &json!("demo.partner@example.com"),
+                &json!("+32 2 290 34 90")
+            )
+        );
+    }
+    // A call the capture saw refused must be refused again to pass.
+    let firefox = dir.str("firefox.py");
+    let run = odoo_har(
+        &[
+            "export",
+            "fixtures/odoo16-firefox.har",
+            "--format",
+            "locust",
+            "-o",
+            &firefox,
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mock = odoo_har::mock::server::Mock::of_suite(
+        &odoo_har::commands::replay::load_inputs(&["fixtures/odoo16-firefox.har".into()])
+            .unwrap()
+            .0,
+        None,
+        false,
+    )
+    .unwrap();
+    let server = odoo_har::mock::server::Background::start(
+        std::sync::Arc::new(mock),
+        "127.0.0.1:0".parse().unwrap(),
+        std::sync::Arc::new(|_: &str| {}),
+    )
+    .unwrap();
+    let verdicts = run_locust_user(&dir, &firefox, &server.url(), 1);
+    assert_eq!(
+        Value::Array(verdicts),
+        json!([["common.login", "ok"], ["001-res.partner.write", "ok"]])
+    );
 }
 
 #[test]

@@ -4,9 +4,14 @@
 mod fake_odoo;
 
 use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
 
 use fake_odoo::FakeOdoo;
+use fake_odoo::http1::{Handler, Reply, Request, Response, serve};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 fn post(
     url: &str,
@@ -170,4 +175,50 @@ fn json2_on_19_with_bearer_keys() {
         (status, body["message"].clone()),
         (401, json!("Invalid apikey"))
     );
+}
+
+// The hand-written server itself: keep-alive, both body framings, and malformed requests.
+
+fn echo() -> Handler {
+    Arc::new(|request: Request| {
+        Box::pin(async move {
+            let body = serde_json::json!({"method": request.method, "path": request.path(), "body": String::from_utf8_lossy(&request.body)});
+            Reply::Send(Response::json(200, &body))
+        })
+    })
+}
+
+async fn exchange(raw: &[u8]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(serve(listener, echo()));
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_millis(500), stream.read_to_end(&mut out)).await;
+    server.abort();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn keep_alive_content_length_and_chunked() {
+    let out = exchange(b"POST /jsonrpc HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}POST /a?x=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").await;
+    assert_eq!(out.matches("HTTP/1.1 200 OK").count(), 2, "{out}");
+    assert!(
+        out.contains(r#""body":"{}""#)
+            && out.contains(r#""body":"abcde""#)
+            && out.contains(r#""path":"/a""#),
+        "{out}"
+    );
+    assert!(out.contains("Connection: close"));
+}
+
+#[tokio::test]
+async fn malformed_requests_get_an_error_not_a_panic() {
+    let out = exchange(b"POST /x HTTP/1.1\r\nContent-Length: nope\r\n\r\n").await;
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request"), "{out}");
+    let out = exchange(b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").await;
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+    let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(70_000));
+    assert!(exchange(big.as_bytes()).await.starts_with("HTTP/1.1 431"));
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{SECRETS, odoo_har};
+use common::{SECRETS, TempDir, odoo_har};
 use serde_json::{Value, json};
 
 fn json_of(args: &[&str]) -> Value {
@@ -242,6 +242,88 @@ fn standard_input_and_payload_urls() {
         serde_json::from_str::<Value>(&given.stdout).unwrap()["url"],
         json!("https://x.example.com")
     );
+}
+
+#[test]
+fn a_payload_given_its_server_url_keeps_its_call_and_context() {
+    // `--url` with the server only, as the README says to give it: the call and the uid in
+    // its context are found, as without --url, and the URL is the server's.
+    for url in [None, Some("http://127.0.0.1:8069")] {
+        let mut args = vec!["whoami", "fixtures/payload-call_kw.json", "--json"];
+        args.extend(url.iter().flat_map(|u| ["--url", u]));
+        let identity = json_of(&args);
+        assert_eq!(identity["uid"], json!(2), "{url:?}: {identity}");
+        assert_eq!(identity["context"]["tz"], json!("Europe/Brussels"));
+        if url.is_some() {
+            assert_eq!(identity["url"], json!("http://127.0.0.1:8069"));
+        }
+        args[0] = "inspect";
+        let calls = json_of(&args);
+        assert_eq!(
+            (&calls[0]["kind"], &calls[0]["model"], &calls[0]["method"]),
+            (&json!("call_kw"), &json!("res.users"), &json!("read")),
+            "{url:?}"
+        );
+    }
+}
+
+#[test]
+fn a_script_recorded_through_mitmproxy_reads_like_a_browser_capture() {
+    let capture = "fixtures/mitmproxy-external-api.har";
+    let calls = json_of(&["inspect", capture, "--json"]);
+    let seen: Vec<String> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let call = match (c["model"].as_str(), c["service"].as_str()) {
+                (Some(model), _) => format!("{model}.{}", c["method"].as_str().unwrap()),
+                (None, Some(service)) => format!("{service}.{}", c["method"].as_str().unwrap()),
+                _ => c["route"].as_str().unwrap().to_string(),
+            };
+            format!("{} {call}", c["kind"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "version_info /web/webclient/version_info",
+            "xmlrpc common.version",
+            "xmlrpc common.login",
+            "xmlrpc common.login",
+            "jsonrpc res.users.read",
+            "xmlrpc res.partner.web_search_read",
+            "jsonrpc res.partner.create",
+            "xmlrpc res.partner.write",
+            "jsonrpc res.partner.read",
+            "xmlrpc res.partner.write",
+        ]
+    );
+    assert_eq!(calls[9]["error"], json!("odoo.exceptions.AccessError"));
+    let identity = json_of(&["whoami", capture, "--json"]);
+    assert_eq!(
+        (&identity["uid"], &identity["db"], &identity["login"]),
+        (&json!(2), &json!("demo16"), &json!("admin"))
+    );
+    assert_eq!(identity["seen"]["password"], json!(true));
+    let dir = TempDir::new("mitmproxy-extract");
+    let out = dir.str("suite");
+    let run = odoo_har(&["extract", capture, "-o", &out], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The id the JSON-RPC create answered is what the XML-RPC write and the read then use.
+    assert!(
+        run.stdout.contains("2 values linked between steps")
+            && run
+                .stdout
+                .contains("006-res.partner.write  uses s005_result")
+            && run
+                .stdout
+                .contains("007-res.partner.read  uses s005_result"),
+        "{}",
+        run.stdout
+    );
+    let manifest = std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap();
+    assert!(!manifest.contains(SECRETS[0]), "{manifest}");
 }
 
 #[test]

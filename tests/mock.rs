@@ -40,11 +40,16 @@ fn demo_suite() -> Suite {
 
 /// One POST over a fresh connection: the status and the JSON answer.
 fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
+    let (status, body) = post_raw(addr, path, "application/json", &body.to_string());
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// One POST of any body over a fresh connection: the status and the body.
+fn post_raw(addr: SocketAddr, path: &str, content_type: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -52,7 +57,7 @@ fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
     stream.read_to_string(&mut answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    (status, body.to_string())
 }
 
 fn call_kw(model: &str, method: &str, args: Value, kwargs: Value) -> Value {
@@ -334,4 +339,162 @@ fn mock_refuses_a_bad_listen_address_with_exit_2() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--listen localhost"), "{}", run.stderr);
     drop(dir);
+}
+
+/// Python's own XML-RPC client (the external-API documentation's) and a plain JSON-RPC client
+/// send the same `/jsonrpc` bodies; printed per call: both answers.
+const TWO_CLIENTS: &str = r#"
+import json, sys, urllib.request, xmlrpc.client
+url, bodies = json.load(sys.stdin)
+out = []
+for body in bodies:
+    p = body["params"]
+    proxy = xmlrpc.client.ServerProxy(url + "/xmlrpc/2/" + p["service"], allow_none=True)
+    try:
+        xml = {"result": getattr(proxy, p["method"])(*p["args"])}
+    except xmlrpc.client.Fault as fault:
+        xml = {"fault": [fault.faultCode, fault.faultString]}
+    request = urllib.request.Request(url + "/jsonrpc", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    out.append({"xml": xml, "json": json.load(urllib.request.urlopen(request))})
+print(json.dumps(out))
+"#;
+
+/// The `/jsonrpc` bodies `export --format jsonrpc` writes for a capture, the secret filled in.
+fn exported_bodies(capture: &str) -> Vec<Value> {
+    let export = odoo_har_env(&["export", capture, "--format", "jsonrpc"], None, &[]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    export
+        .stdout
+        .split("\n# ")
+        .filter_map(|chunk| chunk.split_once("\n{").map(|(_, body)| format!("{{{body}")))
+        .map(|body| serde_json::from_str(&body.replace("{{api_key}}", "any-key")).unwrap())
+        .collect()
+}
+
+#[test]
+fn python_xmlrpc_client_and_json_rpc_get_the_same_data_from_recordings_in_any_dialect() {
+    // Recorded from the web client (call_kw, call_button), /jsonrpc and JSON-2, with errors.
+    let fixtures = [
+        "demo-odoo16.har",
+        "odoo16-firefox.har",
+        "odoo18-chrome.har",
+        "odoo19-chrome.har",
+    ];
+    let (mut results, mut faults) = (0, Vec::new());
+    for fixture in fixtures {
+        let capture = format!("fixtures/{fixture}");
+        let suite = load_inputs(std::slice::from_ref(&capture)).unwrap().0;
+        let (server, lines) = serve(&suite, None, false);
+        let mut bodies = exported_bodies(&capture);
+        let db = suite.manifest.variables["db"].clone();
+        for (method, args) in [("version", json!([])), ("login", json!([db, "admin", "x"]))] {
+            bodies.push(json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"service": "common", "method": method, "args": args}}));
+        }
+        let input = json!([server.url(), bodies]).to_string();
+        let mut python = Command::new("python3")
+            .args(["-c", TWO_CLIENTS])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        python
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = python.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{fixture}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let answers: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(answers.len(), bodies.len(), "{fixture}");
+        for (body, answer) in bodies.iter().zip(&answers) {
+            let (xml, jsonrpc) = (&answer["xml"], &answer["json"]);
+            let what = format!("{fixture} {}", body["params"]["args"]);
+            match (xml.get("result"), xml.get("fault")) {
+                (Some(result), _) => {
+                    assert_eq!(Some(result), jsonrpc.get("result"), "{what}");
+                    results += 1;
+                }
+                (_, Some(fault)) => {
+                    let data = &jsonrpc["error"]["data"];
+                    let name = data["name"].as_str().unwrap_or_default().to_string();
+                    faults.push((name, fault[0].as_i64().unwrap()));
+                    // A user error's fault string is its message, another's its traceback.
+                    let string = fault[1].as_str().unwrap();
+                    assert!(
+                        string == data["message"] || string == data["debug"],
+                        "{what}: {fault} against {data}"
+                    );
+                }
+                _ => panic!("{what}: {answer}"),
+            }
+        }
+        let lines = lines.lock().unwrap();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("POST /xmlrpc/2/object → 0")),
+            "{lines:#?}"
+        );
+        assert!(!lines.iter().any(|l| l.contains("NO MATCH")), "{lines:#?}");
+        if fixture == "demo-odoo16.har" {
+            // The Preferences read, recorded from the web client, over XML-RPC.
+            assert_eq!(answers[0]["xml"]["result"][0]["name"], "Mitchell Admin");
+            assert_eq!(answers[0]["xml"]["result"][0]["tz"], "Europe/Brussels");
+        }
+    }
+    assert!(results >= 14, "{results} results compared");
+    faults.sort();
+    assert_eq!(
+        faults,
+        vec![
+            ("odoo.exceptions.AccessError".to_string(), 4),
+            ("odoo.exceptions.MissingError".to_string(), 2),
+            ("odoo.exceptions.ValidationError".to_string(), 2),
+            ("odoo.http.SessionExpiredException".to_string(), 1),
+        ]
+    );
+}
+
+#[test]
+fn xml_rpc_that_is_not_xml_gets_the_fault_odoo_sends() {
+    let suite = demo_suite();
+    let (server, _) = serve(&suite, None, false);
+    let raw = |path: &str, body: &str| post_raw(server.addr, path, "text/xml", body);
+    let (status, body) = raw("/xmlrpc/2/object", "{\"not\": \"xml\"}");
+    assert_eq!(status, 200, "{body}");
+    let odoo_har::odoo::xmlrpc::Message::Fault { code, message } =
+        odoo_har::odoo::xmlrpc::parse(&body).unwrap()
+    else {
+        panic!("{body}")
+    };
+    assert_eq!(code, 1);
+    assert!(message.contains("ExpatError"), "{message}");
+    // The legacy route's codes are strings, as Odoo's.
+    let version = odoo_har::odoo::xmlrpc::method_call("version", &[]);
+    let (_, answer) = raw("/xmlrpc/common", &version);
+    assert!(answer.contains("<string>17.0</string>"), "{answer}");
+    let unknown = odoo_har::odoo::xmlrpc::method_call(
+        "execute_kw",
+        &[
+            json!("db"),
+            json!(2),
+            json!("x"),
+            json!("res.partner"),
+            json!("unlink"),
+            json!([[1]]),
+        ],
+    );
+    let (_, answer) = raw("/xmlrpc/object", &unknown);
+    assert!(
+        answer.contains(
+            "<name>faultCode</name><value><string>no recorded answer for res.partner.unlink"
+        ),
+        "{answer}"
+    );
 }

@@ -170,6 +170,42 @@ fn ignore_rules_from_the_command_line_and_scoped_to_a_step() {
 }
 
 #[test]
+fn the_html_report_puts_differences_first_and_shows_hostile_answers_as_text() {
+    let dir = TempDir::new("regression-html");
+    let suite = recorded_suite("demo-odoo16.har", &dir, 17);
+    let odoo = FakeOdoo::start();
+    let hostile = "<script>alert(document.cookie)</script>";
+    odoo.set_field("res.partner", 9, "phone", json!(hostile));
+    let page = dir.str("report.html");
+    let run = replay(
+        &odoo.url,
+        &suite,
+        &["--report-html", &page, "--color", "always", "--quiet"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.ends_with("</html>\n"));
+    // The changed value is text in the page, and terminal colours stay on the terminal.
+    assert!(!html.contains(hostile) && !html.contains('\x1b'), "{html}");
+    assert!(
+        html.contains("<span class=\"add\">+        &quot;phone&quot;: &quot;&lt;script&gt;alert(document.cookie)&lt;/script&gt;&quot;</span>"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
+    let row = |name: &str| {
+        html.find(&format!("<td class=\"name\">{name}</td>"))
+            .unwrap()
+    };
+    assert!(row("002-res.partner.web_search_read") < row("001-res.users.read"));
+    assert!(html.contains("<div class=\"card passed\"><b>4</b><span>passed</span></div>"));
+    assert!(html.contains("<div class=\"card differs\"><b>1</b><span>differs</span></div>"));
+}
+
+#[test]
 fn junit_and_json_reports_hold_every_step() {
     let dir = TempDir::new("regression-reports");
     let suite = recorded_suite("demo-odoo16.har", &dir, 17);

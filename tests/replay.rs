@@ -95,6 +95,43 @@ fn session_mode_replays_the_web_routes_and_chains_the_created_id() {
 }
 
 #[test]
+fn auto_mode_says_a_script_recording_uses_the_external_api_and_sends_its_version_probe() {
+    // Recorded from a script (mitmproxy): `/jsonrpc` and XML-RPC calls, and OdooRPC's
+    // `/web/webclient/version_info` probe, which Odoo serves without a session.
+    let odoo = FakeOdoo::start();
+    let input = "fixtures/mitmproxy-external-api.har";
+    let run = replay(&odoo, input, &["--jobs", "1"], &with_password());
+    assert!(
+        run.stderr.contains(
+            "in jsonrpc mode (a password was given and the suite uses the external API), uid 2"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The probe is sent and answered; the other steps are judged (this server's data is not
+    // the recording's, and it lets admin rename partner 1), none skipped for the mode.
+    assert!(
+        run.stdout
+            .contains("passed   001-web.webclient.version_info")
+            && !run.stdout.lines().any(|l| l.starts_with("skipped")),
+        "{}",
+        run.stdout
+    );
+    let sent = paths(&odoo);
+    assert!(
+        sent.contains(&"POST /web/webclient/version_info".to_string())
+            && !sent.contains(&"POST /web/session/authenticate".to_string()),
+        "{sent:?}"
+    );
+    let dry = replay(&odoo, input, &["--dry-run"], &with_password());
+    assert!(
+        dry.stdout.starts_with("# dry run: jsonrpc mode"),
+        "{}",
+        dry.stdout
+    );
+}
+
+#[test]
 fn very_verbose_shows_each_exchange_with_secrets_masked() {
     let odoo = FakeOdoo::start();
     let dir = TempDir::new("replay-very-verbose");

@@ -9,11 +9,12 @@ mod fake_odoo;
 use common::{Run, SECRETS, TempDir, files_below, odoo_har_env};
 use fake_odoo::{API_KEY, FakeOdoo, PASSWORD};
 
-const CAPTURES: [&str; 4] = [
+const CAPTURES: [&str; 5] = [
     "fixtures/demo-odoo16.har",    // password, session cookie, CSRF token
     "fixtures/odoo16-firefox.har", // the same, Firefox's export
     "fixtures/odoo19-chrome.har",  // an API key as a bearer header
     "fixtures/curl-chrome.sh",     // a session cookie in a cURL snippet
+    "fixtures/mitmproxy-external-api.har", // a password in XML-RPC and /jsonrpc arguments
 ];
 
 /// Everything secret in this test: the fixtures' secrets, the test server's credentials, and
@@ -79,7 +80,9 @@ fn no_command_writes_or_prints_a_secret() {
                 at("redacted.har"),
             ],
         ];
-        for format in ["jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6"] {
+        for format in [
+            "jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6", "locust",
+        ] {
             commands.push(vec![
                 "export".into(),
                 capture.to_string(),
@@ -115,6 +118,8 @@ fn no_command_writes_or_prints_a_secret() {
                 at(&format!("report-{mode}.json")),
                 "--report-junit".into(),
                 at(&format!("junit-{mode}.xml")),
+                "--report-html".into(),
+                at(&format!("report-{mode}.html")),
                 "--very-verbose".into(),
             ]));
             commands.push(replay(vec![
@@ -137,5 +142,5 @@ fn no_command_writes_or_prints_a_secret() {
     for (path, bytes) in &written {
         scan(&path.display().to_string(), bytes, &secrets);
     }
-    assert!(runs >= 4 * 25, "{runs} commands run");
+    assert!(runs >= 5 * 25, "{runs} commands run");
 }

@@ -271,7 +271,17 @@ pub(super) fn from_value(file: Arc<str>, value: Value) -> Result<Capture> {
         .and_then(Creator::describe);
     let entries = match log.remove("entries") {
         Some(Value::Array(entries)) => entries,
-        None | Some(Value::Null) => Vec::new(),
+        // Read as "no requests" this would pass for an empty recording, and every command
+        // would go on with nothing: the file is damaged, and saying so is the useful answer.
+        missing @ (None | Some(Value::Null)) => {
+            let found = if missing.is_some() { "null" } else { "nothing" };
+            return Err(Error::input(
+                &*file,
+                Some(Place::JsonPath("log.entries".into())),
+                format!("expected an array of entries, found {found}"),
+            )
+            .hint("the export lost its requests: save it again from DevTools (\"Save all as HAR\") with the Network tab open while you use Odoo"));
+        }
         Some(other) => {
             return Err(not_a_har(
                 &file,

@@ -28,12 +28,19 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Re
         )
         .hint("copy the request body from the Payload tab (\"view source\")"));
     }
-    let url = match &options.url {
-        Some(url) => url.clone(),
-        None => infer_route(&value).ok_or_else(|| {
-            Error::input(&*file, None, "this payload does not say where it was sent")
-                .hint("give the request URL with --url, e.g. --url https://mycompany.odoo.com/web/dataset/call_kw")
-        })?,
+    let url = match (&options.url, infer_route(&value)) {
+        // The server's address rather than the request's (what the README suggests, and
+        // what people type): the route comes from the body, the host from --url. Taken as
+        // the request URL, `/` would make a web call an unknown RPC and lose its context.
+        (Some(url), Some(route)) if is_server_only(url) => {
+            format!("{}{route}", url.trim_end_matches('/'))
+        }
+        (Some(url), _) => url.clone(),
+        (None, Some(route)) => route,
+        (None, None) => {
+            return Err(Error::input(&*file, None, "this payload does not say where it was sent")
+                .hint("give the request URL with --url, e.g. --url https://mycompany.odoo.com/web/dataset/call_kw"));
+        }
     };
     let exchange = Exchange {
         source: Source {
@@ -60,6 +67,11 @@ pub(super) fn parse(file: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Re
         creator: None,
         exchanges: vec![exchange],
     })
+}
+
+/// True for a URL that names a server and nothing more: `http://127.0.0.1:8069` or with `/`.
+fn is_server_only(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| u.path() == "/" && u.query().is_none())
 }
 
 /// The route a payload can only have been sent to, as a path (no host is known).
@@ -113,6 +125,28 @@ mod tests {
         assert_eq!(
             given.exchanges[0].request.url,
             "https://o.example/web/action/load"
+        );
+    }
+
+    #[test]
+    fn a_server_url_takes_the_route_from_the_body() {
+        let kw = r#"{"params":{"args":[[2]],"model":"res.users","method":"read","kwargs":{}}}"#;
+        for server in ["http://127.0.0.1:8069", "http://127.0.0.1:8069/"] {
+            assert_eq!(
+                load(kw, Some(server)).unwrap().exchanges[0].request.url,
+                "http://127.0.0.1:8069/web/dataset/call_kw/res.users/read"
+            );
+        }
+        // A full request URL is kept as given, and so is a server URL when the body does not
+        // say which route it went to.
+        let full = "https://o.example/web/dataset/call_kw";
+        assert_eq!(load(kw, Some(full)).unwrap().exchanges[0].request.url, full);
+        let action = r#"{"params":{"action_id":5}}"#;
+        assert_eq!(
+            load(action, Some("https://o.example")).unwrap().exchanges[0]
+                .request
+                .url,
+            "https://o.example"
         );
     }
 

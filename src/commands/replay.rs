@@ -138,6 +138,9 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if let Some(path) = &args.report_json {
         write_file(path, &crate::report::json::render(&label, &verdicts))?;
     }
+    if let Some(path) = &args.report_html {
+        write_file(path, &crate::report::html::render(&label, &verdicts))?;
+    }
     if args.update {
         update(&suite, from_folder, &verdicts, &secrets, out)?;
     }

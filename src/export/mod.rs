@@ -1,9 +1,10 @@
 //! Captured calls as code other tools run: the external API's JSON-RPC and XML-RPC bodies,
-//! Odoo 19's JSON-2 requests, a curl script, a Python script, a Hurl file, a k6 script.
+//! Odoo 19's JSON-2 requests, a curl script, a Python script, a Hurl file, a k6 script, a
+//! Locust locustfile.
 //!
 //! Each step is rendered once with markers standing for the secret, the uid and database, and
 //! the values earlier answers give (captures). Each format then writes a marker the way that
-//! language passes values on: Python and k6 keep results in variables, Hurl captures and
+//! language passes values on: Python, k6 and Locust keep results in variables, Hurl captures and
 //! `{{name}}`, curl and plain bodies the captured value with a note. The layout of each format
 //! is a handlebars template in `templates/` (`--templates DIR` overrides it).
 
@@ -34,6 +35,8 @@ pub enum Format {
     Hurl,
     /// a k6 script
     K6,
+    /// a Locust locustfile, for distributed load
+    Locust,
 }
 
 impl Format {
@@ -46,6 +49,7 @@ impl Format {
             Format::Python => "export.python.hbs",
             Format::Hurl => "export.hurl.hbs",
             Format::K6 => "export.k6.hbs",
+            Format::Locust => "export.locust.hbs",
         }
     }
 
@@ -54,7 +58,7 @@ impl Format {
             Format::Jsonrpc | Format::Json2 => "txt",
             Format::Xmlrpc => "xml",
             Format::Curl => "sh",
-            Format::Python => "py",
+            Format::Python | Format::Locust => "py",
             Format::Hurl => "hurl",
             Format::K6 => "js",
         }
@@ -111,6 +115,11 @@ pub struct Call {
     pub hurl_body: String,
     pub hurl_captures: Vec<Assignment>,
     pub hurl_asserts: Vec<String>,
+    /// The Odoo exception class the captured answer was, which the call must meet again;
+    /// empty when it answered (or when the class is not known: see `error_expected`).
+    pub error_name: String,
+    /// True when the captured answer was an Odoo error.
+    pub error_expected: bool,
     pub js_args: String,
     pub js_kwargs: String,
     pub js_captures: Vec<Assignment>,
@@ -198,6 +207,8 @@ pub fn calls(
             hurl_body: String::new(),
             hurl_captures: Vec::new(),
             hurl_asserts: Vec::new(),
+            error_name: String::new(),
+            error_expected: false,
             js_args: String::new(),
             js_kwargs: String::new(),
             js_captures: Vec::new(),
@@ -377,7 +388,10 @@ fn fill(
             path,
         });
     }
-    call.hurl_asserts = asserts(step, baseline);
+    let error = captured_error(step.kind == "json2", baseline);
+    call.error_expected = error.is_some();
+    call.error_name = error.clone().flatten().unwrap_or_default();
+    call.hurl_asserts = asserts(step, baseline, error);
     for capture in step.captures.iter().filter(|c| {
         suite_capture_is_whole_result(&c.name, captured)
             && matches!(c.path.as_str(), "$.result" | "$")
@@ -396,8 +410,59 @@ fn suite_capture_is_whole_result(name: &str, captured: &Captured) -> bool {
     captured.whole_results.contains(name) && captured.captures.get(name).is_some_and(Value::is_i64)
 }
 
-/// Asserts on the stable parts of a baseline: its shape, not values a run may change.
-fn asserts(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
+/// The Odoo error a baseline holds, as the exported call meets it again: `Some(Some(class))`,
+/// `Some(None)` for an XML-RPC fault whose class its code does not tell, `None` for an answer.
+/// Errors about the credentials are not expected again: a session expiry (code 100) belonged
+/// to the browser's session and an AccessDenied to the secret that call was given, while an
+/// exported call carries the run's own credentials, so it is expected to answer.
+fn captured_error(json2: bool, baseline: Option<&Value>) -> Option<Option<String>> {
+    let baseline = baseline?;
+    let error = if json2 {
+        let is_error = ["name", "message", "debug"]
+            .iter()
+            .all(|k| baseline.get(k).is_some());
+        is_error.then(|| crate::odoo::rpc::json_rpc_error(&json!({"data": baseline})))?
+    } else {
+        crate::odoo::rpc::json_rpc_error(baseline.get("error").filter(|e| !e.is_null())?)
+    };
+    let name = match error.name {
+        Some(name) => Some(name),
+        // Recorded over XML-RPC: 3 and 4 name one class each, 1 and 2 several.
+        None => error
+            .code
+            .filter(|c| matches!(c, 3 | 4))
+            .map(|c| crate::odoo::rpc::fault_name(c).to_string()),
+    };
+    let credentials = error.code == Some(100)
+        || matches!(
+            name.as_deref(),
+            Some("odoo.http.SessionExpiredException" | "odoo.exceptions.AccessDenied")
+        );
+    (!credentials).then_some(name)
+}
+
+/// Asserts on the stable parts of a baseline: the error it was, or that there is none and its
+/// shape, not values a run may change.
+fn asserts(
+    step: &crate::template::suite::Step,
+    baseline: Option<&Value>,
+    error: Option<Option<String>>,
+) -> Vec<String> {
+    match error {
+        Some(Some(name)) => {
+            let name = serde_json::to_string(&name).unwrap_or_default();
+            return vec![format!("jsonpath \"$.error.data.name\" == {name}")];
+        }
+        Some(None) => return vec!["jsonpath \"$.error\" exists".into()],
+        None => {}
+    }
+    let mut asserts = vec!["jsonpath \"$.error\" not exists".to_string()];
+    asserts.extend(shape(step, baseline));
+    asserts
+}
+
+/// Asserts on a result's shape: counts, types, booleans.
+fn shape(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
     let result = match baseline {
         Some(document) if step.kind == "json2" => Some(document),
         Some(document) => document.get("result"),
@@ -528,6 +593,44 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captured_errors_are_expected_again_unless_they_were_about_credentials() {
+        let error = |code: i64, name: Option<&str>| {
+            let data = name.map(|n| json!({"name": n, "message": "m", "debug": ""}));
+            json!({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "message": "Odoo Server Error", "data": data}})
+        };
+        let access = error(200, Some("odoo.exceptions.AccessError"));
+        assert_eq!(
+            captured_error(false, Some(&access)),
+            Some(Some("odoo.exceptions.AccessError".into()))
+        );
+        for credentials in [
+            error(100, Some("odoo.http.SessionExpiredException")),
+            error(0, Some("odoo.exceptions.AccessDenied")),
+            json!({"error": {"code": 3, "message": "Access Denied"}}),
+        ] {
+            assert_eq!(
+                captured_error(false, Some(&credentials)),
+                None,
+                "{credentials}"
+            );
+        }
+        // XML-RPC faults: code 4 names its class, 2 does not.
+        let fault = |code: i64| json!({"error": {"code": code, "message": "no"}});
+        assert_eq!(
+            captured_error(false, Some(&fault(4))),
+            Some(Some("odoo.exceptions.AccessError".into()))
+        );
+        assert_eq!(captured_error(false, Some(&fault(2))), Some(None));
+        let json2 = json!({"name": "odoo.exceptions.MissingError", "message": "gone", "arguments": [], "context": {}, "debug": ""});
+        assert_eq!(
+            captured_error(true, Some(&json2)),
+            Some(Some("odoo.exceptions.MissingError".into()))
+        );
+        assert_eq!(captured_error(false, Some(&json!({"result": [1]}))), None);
+        assert_eq!(captured_error(true, Some(&json!([{"id": 1}]))), None);
+    }
 
     #[test]
     fn markers_become_names_or_placeholders() {

@@ -1,5 +1,6 @@
-//! Serving Odoo-shaped answers: the mock Odoo ([`server`]) and the HTTP plumbing it and the
-//! tests' Odoo-compatible server share ([`http`]).
+//! Serving Odoo-shaped answers: the mock Odoo ([`server`]) on its HTTP server ([`http`], on
+//! hyper), speaking JSON-RPC, JSON-2 and XML-RPC ([`xmlrpc`]).
 
 pub mod http;
 pub mod server;
+pub mod xmlrpc;

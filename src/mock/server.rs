@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use super::http::{self, Handler, Reply, Request, Response};
+use super::http::{self, Handler, Request, Response};
 use crate::odoo::convert::ModelCall;
 use crate::template::render::{self, Renderer, Values};
 use crate::template::suite::Suite;
@@ -214,21 +214,33 @@ impl Mock {
     }
 
     /// Answers one request, and says in a line what it did.
-    pub fn answer(&self, request: &Request) -> (Reply, String) {
+    pub fn answer(&self, request: &Request) -> (Response, String) {
         self.served.fetch_add(1, Ordering::Relaxed);
-        let path = request.path().to_string();
-        let line = |what: String| format!("{} {path} {what}", request.method);
-        if request.method != "POST" {
-            return (
-                Reply::Send(Response::text(
-                    405,
-                    "text/plain",
-                    "odoo-har mock answers POST only",
-                )),
-                line("→ 405".into()),
-            );
-        }
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let path = request.path();
+        let (response, what) = if request.method != "POST" {
+            (
+                Response::text(405, "text/plain", "odoo-har mock answers POST only"),
+                "→ 405".into(),
+            )
+        } else if let Some((service, legacy)) = super::xmlrpc::service(path) {
+            self.answer_xml_rpc(request, service, legacy)
+        } else {
+            let body = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            self.answer_json(request, path, body)
+        };
+        (response, format!("{} {path} {what}", request.method))
+    }
+
+    /// Answers a JSON request (web routes, `/jsonrpc`, JSON-2) sent to `path`, and says in a
+    /// few words what it did.
+    pub(super) fn answer_json(
+        &self,
+        request: &Request,
+        path: &str,
+        body: Value,
+    ) -> (Response, String) {
+        let path = path.to_string();
+        let line = |what: String| what;
         let id = body.get("id").cloned().unwrap_or(Value::Null);
         let params = body.get("params").cloned().unwrap_or(Value::Null);
         let envelope =
@@ -246,26 +258,20 @@ impl Mock {
         match path.as_str() {
             "/web/session/authenticate" => {
                 if !allowed(&params["login"], &params["password"]) {
-                    return (
-                        Reply::Send(envelope(refused())),
-                        line("→ login refused".into()),
-                    );
+                    return (envelope(refused()), line("→ login refused".into()));
                 }
                 let reply = envelope(Ok(self.session_info.clone()))
                     .with_header("Set-Cookie", "session_id=odoo-har-mock; Path=/; HttpOnly");
-                return (Reply::Send(reply), line("→ logged in".into()));
+                return (reply, line("→ logged in".into()));
             }
             "/web/session/get_session_info" => {
                 return (
-                    Reply::Send(envelope(Ok(self.session_info.clone()))),
+                    envelope(Ok(self.session_info.clone())),
                     line("→ session info".into()),
                 );
             }
             "/web/webclient/version_info" => {
-                return (
-                    Reply::Send(envelope(Ok(self.version.clone()))),
-                    line("→ version".into()),
-                );
+                return (envelope(Ok(self.version.clone())), line("→ version".into()));
             }
             "/jsonrpc" if params["service"] == "common" => {
                 let args = params["args"].as_array().cloned().unwrap_or_default();
@@ -283,7 +289,7 @@ impl Mock {
                     )),
                 };
                 return (
-                    Reply::Send(envelope(answer)),
+                    envelope(answer),
                     line(format!(
                         "→ common.{}",
                         params["method"].as_str().unwrap_or("?")
@@ -307,7 +313,7 @@ impl Mock {
             let error =
                 json!({"name": "werkzeug.exceptions.Unauthorized", "message": "Invalid apikey"});
             return (
-                Reply::Send(Response::json(401, &error)),
+                Response::json(401, &error),
                 line("→ API key refused".into()),
             );
         }
@@ -334,7 +340,7 @@ impl Mock {
                 } else {
                     envelope(Ok(context))
                 };
-                return (Reply::Send(reply), line("→ user context".into()));
+                return (reply, line("→ user context".into()));
             }
             let closest = self.closest(&call);
             return self.no_match(
@@ -357,7 +363,7 @@ impl Mock {
             envelope(outcome)
         };
         (
-            Reply::Send(reply),
+            reply,
             line(format!(
                 "→ {} ({}.{}){how}",
                 recorded.label, call.model, call.method
@@ -372,13 +378,13 @@ impl Mock {
         body: &Value,
         id: &Value,
         line: impl Fn(String) -> String,
-    ) -> (Reply, String) {
+    ) -> (Response, String) {
         let Some(recorded) = self.recorded.get(&route_key(path, body)) else {
             let message = format!("no recorded answer for {path} with these parameters");
             return self.no_match(id, false, message, line);
         };
         let reply = Response::json(200, &rpc_envelope(id, recorded.next_outcome()));
-        (Reply::Send(reply), line(format!("→ {}", recorded.label)))
+        (reply, line(format!("→ {}", recorded.label)))
     }
 
     /// JSON-2's bearer key, checked only when `--login` was given (the key is the password).
@@ -425,7 +431,7 @@ impl Mock {
         json2: bool,
         message: String,
         line: impl Fn(String) -> String,
-    ) -> (Reply, String) {
+    ) -> (Response, String) {
         self.unmatched.fetch_add(1, Ordering::Relaxed);
         let error = json!({"name": "odoo_har.mock.NoRecordedAnswer", "message": message, "arguments": [message], "context": {}, "debug": ""});
         let reply = if json2 {
@@ -433,7 +439,7 @@ impl Mock {
         } else {
             Response::json(200, &rpc_envelope(id, Err(server_error(error))))
         };
-        (Reply::Send(reply), line(format!("→ NO MATCH: {message}")))
+        (reply, line(format!("→ NO MATCH: {message}")))
     }
 }
 
@@ -443,9 +449,9 @@ pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 /// The HTTP handler answering with `mock`, one log line per request.
 pub fn handler(mock: Arc<Mock>, log: Log) -> Handler {
     Arc::new(move |request: Request| {
-        let (reply, line) = mock.answer(&request);
+        let (response, line) = mock.answer(&request);
         log(&line);
-        Box::pin(async move { reply })
+        response
     })
 }
 

@@ -32,6 +32,56 @@ impl OdooError {
     }
 }
 
+impl OdooError {
+    /// The fault Odoo answers on `/xmlrpc/2` for this exception: `faultCode` 3 for
+    /// AccessDenied, 4 for AccessError, 2 for the other UserErrors and RedirectWarning, 1 for
+    /// anything else, which carries the traceback as `faultString` (16 `rpc.py`
+    /// `xmlrpc_handle_exception_int`, 19 `addons/rpc/controllers/xmlrpc.py`). A fault recorded
+    /// from XML-RPC (no class name, its code kept) gives back its own code and string.
+    pub fn xml_rpc_fault(&self) -> (i64, String) {
+        let Some(name) = &self.name else {
+            let string = self.debug.clone().unwrap_or_else(|| self.message.clone());
+            return (
+                self.code.filter(|c| (1..=4).contains(c)).unwrap_or(1),
+                string,
+            );
+        };
+        match fault_code(name) {
+            1 => (1, self.traceback(name)),
+            code => (code, self.message.clone()),
+        }
+    }
+
+    /// The fault on the legacy `/xmlrpc/<service>`, where `faultCode` is a string: `warning --
+    /// CLASS` and the message for user errors, `AccessDenied`, or the message and the
+    /// traceback (same sources as [`OdooError::xml_rpc_fault`], `_string`).
+    pub fn legacy_xml_rpc_fault(&self) -> (String, String) {
+        let name = self.name.as_deref().unwrap_or_default();
+        let class = name.rsplit('.').next().unwrap_or_default();
+        let warning = |class: &str| {
+            (
+                format!("warning -- {class}\n\n{}", self.message),
+                String::new(),
+            )
+        };
+        match name {
+            "odoo.exceptions.RedirectWarning" => warning("Warning"),
+            "odoo.exceptions.MissingError" | "odoo.exceptions.AccessError" => warning(class),
+            "odoo.exceptions.AccessDenied" => ("AccessDenied".into(), self.message.clone()),
+            _ if fault_code(name) == 2 => warning("UserError"),
+            _ => (self.message.clone(), self.traceback(name)),
+        }
+    }
+
+    /// The server's traceback, or a one-line stand-in in the shape of one.
+    fn traceback(&self, name: &str) -> String {
+        match &self.debug {
+            Some(debug) => debug.clone(),
+            None => format!("{name}: {}", self.message),
+        }
+    }
+}
+
 /// What a response said, as far as recognition needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -147,12 +197,29 @@ pub fn xml_rpc_answer(body: &[u8]) -> Answer {
 
 /// The exception behind an XML-RPC `faultCode` on `/xmlrpc/2` (14 `wsgi_server.py`,
 /// 19 `addons/rpc/controllers/xmlrpc.py`).
-fn fault_name(code: i64) -> &'static str {
+pub fn fault_name(code: i64) -> &'static str {
     match code {
         2 => "odoo.exceptions.UserError",
         3 => "odoo.exceptions.AccessDenied",
         4 => "odoo.exceptions.AccessError",
         _ => "xmlrpc.client.Fault",
+    }
+}
+
+/// The `/xmlrpc/2` `faultCode` of an exception class: the inverse of `fault_name`, over the
+/// `odoo.exceptions` classes that subclass UserError (and RedirectWarning).
+pub fn fault_code(name: &str) -> i64 {
+    match name {
+        "odoo.exceptions.AccessDenied" => 3,
+        "odoo.exceptions.AccessError" => 4,
+        "odoo.exceptions.UserError"
+        | "odoo.exceptions.RedirectWarning"
+        | "odoo.exceptions.MissingError"
+        | "odoo.exceptions.ValidationError"
+        | "odoo.exceptions.LockError"
+        | "odoo.exceptions.Warning"
+        | "odoo.exceptions.except_orm" => 2,
+        _ => 1,
     }
 }
 
@@ -270,5 +337,64 @@ mod tests {
         };
         assert_eq!(error.message, "ValueError: Invalid leaf");
         assert_eq!(error.label(), "xmlrpc.client.Fault");
+    }
+
+    #[test]
+    fn errors_become_the_faults_odoo_sends() {
+        let error = |name: &str, message: &str, debug: Option<&str>| OdooError {
+            code: Some(200),
+            name: Some(name.into()),
+            message: message.into(),
+            debug: debug.map(str::to_string),
+        };
+        assert_eq!(
+            error(
+                "odoo.exceptions.AccessDenied",
+                "Access Denied",
+                Some("Traceback…")
+            )
+            .xml_rpc_fault(),
+            (3, "Access Denied".into())
+        );
+        assert_eq!(
+            error(
+                "odoo.exceptions.AccessError",
+                "Private methods (such as _private) cannot be called remotely.",
+                None
+            )
+            .xml_rpc_fault()
+            .0,
+            4
+        );
+        assert_eq!(
+            error("odoo.exceptions.ValidationError", "two\nlines", None).xml_rpc_fault(),
+            (2, "two\nlines".into())
+        );
+        assert_eq!(
+            error(
+                "builtins.ValueError",
+                "Invalid leaf",
+                Some("Traceback (most recent call last):\nValueError: Invalid leaf")
+            )
+            .xml_rpc_fault(),
+            (
+                1,
+                "Traceback (most recent call last):\nValueError: Invalid leaf".into()
+            )
+        );
+        assert_eq!(
+            error("odoo.exceptions.MissingError", "gone", None).legacy_xml_rpc_fault(),
+            ("warning -- MissingError\n\ngone".into(), String::new())
+        );
+        assert_eq!(
+            error("odoo.exceptions.AccessDenied", "Access Denied", None).legacy_xml_rpc_fault(),
+            ("AccessDenied".into(), "Access Denied".into())
+        );
+        // A fault recorded from XML-RPC keeps its code and string.
+        let recorded = json_rpc_error(&serde_json::json!({"code": 4, "message": "not allowed"}));
+        assert_eq!(recorded.xml_rpc_fault(), (4, "not allowed".into()));
+        for code in 1..=4 {
+            assert_eq!(fault_code(fault_name(code)), code);
+        }
     }
 }

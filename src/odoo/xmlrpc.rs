@@ -121,6 +121,37 @@ pub fn method_call(method: &str, params: &[Value]) -> String {
     xml
 }
 
+/// An XML-RPC `methodResponse` holding `value`, as Odoo writes one. `None` when the value
+/// holds a `null` anywhere: Odoo marshals with `allow_none=False`, so such an answer is a
+/// fault on a real server, never `<nil/>` (16 `rpc.py` `_xmlrpc`).
+pub fn method_response(value: &Value) -> Option<String> {
+    if has_null(value) {
+        return None;
+    }
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n");
+    write_value(&mut xml, value);
+    xml.push_str("\n</param>\n</params>\n</methodResponse>\n");
+    Some(xml)
+}
+
+/// An XML-RPC fault: `code` an integer (`/xmlrpc/2`) or a string (the legacy `/xmlrpc`).
+pub fn fault_response(code: &Value, string: &str) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<methodResponse>\n<fault>\n");
+    let fault = serde_json::json!({"faultCode": code, "faultString": string});
+    write_value(&mut xml, &fault);
+    xml.push_str("\n</fault>\n</methodResponse>\n");
+    xml
+}
+
+fn has_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(has_null),
+        Value::Object(map) => map.values().any(has_null),
+        _ => false,
+    }
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -373,6 +404,25 @@ mod tests {
             parse("<html><body>login</body></html>")
                 .unwrap_err()
                 .contains("expected <methodCall>")
+        );
+    }
+
+    #[test]
+    fn responses_and_faults_written_read_back_the_same() {
+        let value = json!({"records": [{"id": 7, "name": "a<b", "active": true, "rate": 0.5}], "length": 1});
+        let xml = method_response(&value).unwrap();
+        assert_eq!(parse(&xml).unwrap(), Message::Response(value));
+        assert_eq!(method_response(&json!([1, {"x": null}])), None);
+        let fault = fault_response(&json!(3), "Access Denied");
+        assert_eq!(
+            parse(&fault).unwrap(),
+            Message::Fault {
+                code: 3,
+                message: "Access Denied".into()
+            }
+        );
+        assert!(
+            fault_response(&json!("AccessDenied"), "x").contains("<string>AccessDenied</string>")
         );
     }
 }

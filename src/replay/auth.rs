@@ -82,12 +82,20 @@ pub struct Auth {
     cookie: Mutex<Option<String>>,
 }
 
-/// Whether any step exists only in the web client (anything but `/jsonrpc` and JSON-2
-/// calls), which makes a web session the natural mode for `auto`.
+/// Whether any step exists only in the web client's session (anything but `/jsonrpc`, JSON-2
+/// and the routes Odoo serves without a session), which makes a web session the natural mode
+/// for `auto`.
 pub fn has_web_steps(steps: &[Step]) -> bool {
     steps
         .iter()
-        .any(|s| !matches!(s.kind.as_str(), "jsonrpc" | "json2"))
+        .any(|s| !matches!(s.kind.as_str(), "jsonrpc" | "json2") && !sessionless(&s.kind))
+}
+
+/// Web routes Odoo serves with `auth="none"`: any mode sends them as recorded, with no
+/// session. OdooRPC asks `/web/webclient/version_info` first, so a script's recording has it
+/// (16 and 19 `addons/web/controllers/webclient.py`).
+fn sessionless(kind: &str) -> bool {
+    kind == "version_info"
 }
 
 impl Auth {
@@ -343,6 +351,9 @@ impl Auth {
                 "jsonrpc" => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
                 _ => Ok(jsonrpc(route.into(), Bytes::from(body), true)),
             },
+            Mode::Jsonrpc | Mode::Json2 if sessionless(kind) => {
+                Ok(jsonrpc(route.into(), Bytes::from(body), false))
+            }
             Mode::Jsonrpc => {
                 if kind == "jsonrpc" {
                     return Ok(jsonrpc(route.into(), Bytes::from(body), false));

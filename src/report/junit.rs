@@ -3,7 +3,9 @@
 
 use crate::diff::verdict::{Kind, Tally, Verdict};
 
-fn escape(text: &str) -> String {
+/// Text made safe inside XML and HTML: markup characters as entities, control characters
+/// dropped.
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -21,7 +23,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Strips ANSI colour codes from a diff shown in a report.
-fn plain(text: &str) -> String {
+pub(super) fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {

@@ -1,5 +1,6 @@
-//! Presenting results: terminal tables, JUnit XML and JSON reports.
+//! Presenting results: terminal tables, JUnit XML, JSON and HTML reports.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod table;

@@ -16,7 +16,7 @@ use crate::error::{Error, Place, Result};
 use crate::path::Path;
 
 /// The built-in envelope templates (see templates/README.md).
-const BUILT_IN: [(&str, &str); 9] = [
+const BUILT_IN: [(&str, &str); 10] = [
     (
         "export.jsonrpc.hbs",
         include_str!("../../templates/export.jsonrpc.hbs"),
@@ -44,6 +44,10 @@ const BUILT_IN: [(&str, &str); 9] = [
     (
         "export.k6.hbs",
         include_str!("../../templates/export.k6.hbs"),
+    ),
+    (
+        "export.locust.hbs",
+        include_str!("../../templates/export.locust.hbs"),
     ),
     (
         "envelope.jsonrpc.hbs",

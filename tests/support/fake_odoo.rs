@@ -8,7 +8,8 @@
 //! Switches inject faults: delays, cut connections, 5xx bursts, an HTML login page, JSON
 //! that is not JSON-RPC, sessions expiring, serialization failures, the server going away.
 //!
-//! Included with `#[path]` by the tests and benches that need it.
+//! Included with `#[path]` by the tests and benches that need it; it runs on the hand-written
+//! HTTP/1.1 server in `http1.rs`, which can break the protocol on purpose.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use odoo_har::mock::http::{self, Handler, Reply, Request, Response};
+#[path = "http1.rs"]
+pub mod http1;
+
+use http1::{Handler, Reply, Request, Response};
 use odoo_har::odoo::convert;
 use serde_json::{Map, Value, json};
 
@@ -191,7 +195,7 @@ impl FakeOdoo {
                     }
                 };
                 tokio::select! {
-                    _ = http::serve(listener, handler) => {}
+                    _ = http1::serve(listener, handler) => {}
                     _ = stop_rx => {}
                     _ = gone => {}
                 }
@@ -698,6 +702,8 @@ fn route(state: &State, request: &Request) -> Response {
             )
         }
         "/jsonrpc" => external(state, &params).map_or_else(fail, ok),
+        // `auth="none"` in Odoo: no session needed (16 and 19 web/controllers/webclient.py).
+        "/web/webclient/version_info" => ok(version(state)),
         "/mail/init_messaging" | "/mail/thread/messages" => {
             if let Err(e) = session(state, request) {
                 return fail(e);
@@ -711,7 +717,6 @@ fn route(state: &State, request: &Request) -> Response {
             };
             match p {
                 "/web/session/get_session_info" => ok(session_info(state)),
-                "/web/webclient/version_info" => ok(version(state)),
                 "/web/action/load" => ok(
                     json!({"id": 300, "type": "ir.actions.act_window", "res_model": "res.partner", "name": "Contacts"}),
                 ),
