@@ -1466,7 +1466,7 @@ fn read(
                 },
                 ("im_status", _, _) => {
                     // Presence moves between calls, as a browser's tab comes and goes.
-                    json!(if data.requests.len() % 2 == 0 {
+                    json!(if data.requests.len().is_multiple_of(2) {
                         "online"
                     } else {
                         "offline"
