@@ -16,3 +16,4 @@ pub mod path;
 pub mod replay;
 pub mod report;
 pub mod template;
+pub mod text;

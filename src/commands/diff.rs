@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::cli::DiffArgs;
-use crate::diff::{self, Change, Rules};
+use crate::diff::{self, Rules};
 use crate::error::{Error, Result};
 
 fn read(path: &std::path::Path) -> Result<Value> {
@@ -39,17 +39,13 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> Result<i32> {
             writeln!(out, "{}", change.describe())?;
         }
         writeln!(out, "\n{text}")?;
-        writeln!(out, "{} changed", plural(&changes))
+        writeln!(
+            out,
+            "{} changed",
+            crate::text::plural(changes.len(), "path")
+        )
     })())?;
     Ok(1)
-}
-
-fn plural(changes: &[Change]) -> String {
-    if changes.len() == 1 {
-        "1 path".into()
-    } else {
-        format!("{} paths", changes.len())
-    }
 }
 
 /// The rules `--ignore`, `--unordered` and `--no-default-ignores` give.

@@ -202,7 +202,7 @@ fn summary(call: &OdooCall) -> String {
 }
 
 fn compact(value: &Value) -> String {
-    table::truncate(&value.to_string(), 48)
+    crate::text::truncate(&value.to_string(), 48)
 }
 
 fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::Result<()> {

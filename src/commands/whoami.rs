@@ -210,7 +210,7 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         } else {
             format!(
                 "{label:<15} {:<value_width$}  {place}",
-                crate::report::table::truncate(&shown, 40)
+                crate::text::truncate(&shown, 40)
             )
         };
         writeln!(out, "{}", line.trim_end())?;

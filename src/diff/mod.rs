@@ -32,7 +32,7 @@ impl Change {
     pub fn describe(&self) -> String {
         let show = |v: &Option<Value>| match v {
             None => "(absent)".to_string(),
-            Some(value) => crate::report::table::truncate(&value.to_string(), 60),
+            Some(value) => crate::text::truncate(&value.to_string(), 60),
         };
         format!(
             "{}: {} → {}",

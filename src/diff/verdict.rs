@@ -11,6 +11,7 @@ use crate::odoo::rpc::Answer;
 use crate::path::Path;
 use crate::replay::runner::{Outcome, StepRun};
 use crate::template::suite::Suite;
+use crate::text::plural;
 
 /// What came of a step, judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -211,14 +212,6 @@ fn is_error(document: &Value, json2: bool) -> bool {
             && document.get("debug").is_some()
     } else {
         document.get("error").is_some_and(|e| !e.is_null())
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
     }
 }
 

@@ -14,6 +14,7 @@ use super::compiled::Compiled;
 use super::suite::Suite;
 use crate::error::{Error, Place, Result};
 use crate::path::Path;
+use crate::text::line_column;
 
 /// The built-in envelope templates (see templates/README.md).
 const BUILT_IN: [(&str, &str); 9] = [
@@ -230,7 +231,7 @@ impl Renderer {
                     Err(params_err) => {
                         crate::error::json_syntax(&shown(), &params_err).hint(format!(
                             "the template renders to text that is not JSON; rendered:\n{}",
-                            crate::report::table::truncate(params, 400)
+                            crate::text::truncate(params, 400)
                         ))
                     }
                     Ok(_) => crate::error::json_syntax(&format!("templates/{envelope}"), &err),
@@ -323,14 +324,6 @@ fn render_error(shown: &str, err: &RenderError) -> Error {
         ),
     };
     Error::input(shown, place, message).hint(hint)
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    (
-        before.matches('\n').count() + 1,
-        before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-    )
 }
 
 /// The values captures take when no replay has run: what the baselines hold.

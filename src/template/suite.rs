@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
+use crate::text::line_column;
 
 /// The manifest's file name inside a suite folder.
 pub const MANIFEST: &str = "odoo-har.toml";
@@ -282,14 +283,6 @@ fn check_inside(relative: &str) -> std::result::Result<(), String> {
 fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String> {
     check_inside(relative)?;
     Ok(dir.join(relative))
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The manifest as TOML, with a header that says what the file is.
