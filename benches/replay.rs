@@ -25,6 +25,7 @@ use odoo_har::template::extract::{self, Options as ExtractOptions};
 use odoo_har::template::redact::Secrets;
 use odoo_har::template::render::{self, Renderer};
 use odoo_har::template::suite::Suite;
+use odoo_har::template::values::Values;
 use serde_json::{Map, Value, json};
 
 fn jobs() -> usize {
@@ -254,7 +255,7 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
     let bodies: Vec<bytes::Bytes> = (0..suite.manifest.steps.len())
         .map(|i| {
             let text = renderer
-                .render_step_text(suite, i, &render::Values::new(&values))
+                .render_step_text(suite, i, &Values::new(&values))
                 .expect("render");
             let spliced = odoo_har::odoo::convert::call_kw_text_to_execute_kw(
                 &text,
@@ -306,7 +307,7 @@ fn probe(suite: &Suite) {
     for i in 0..suite.manifest.steps.len() {
         bodies.push(
             renderer
-                .render_step_text(suite, i, &render::Values::new(&values))
+                .render_step_text(suite, i, &Values::new(&values))
                 .expect("render"),
         );
     }

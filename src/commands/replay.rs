@@ -20,6 +20,7 @@ use crate::template::extract::Options as ExtractOptions;
 use crate::template::redact::{REDACTED, Secrets};
 use crate::template::render::{self, Renderer};
 use crate::template::suite::{MANIFEST, Suite};
+use crate::template::values::Values;
 
 pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if args.show_ignored {
@@ -400,7 +401,7 @@ fn dry_run(
         auth.reason
     ))?;
     for (index, step) in suite.manifest.steps.iter().enumerate() {
-        let rendered = renderer.render_step_text(suite, index, &render::Values::new(&values))?;
+        let rendered = renderer.render_step_text(suite, index, &Values::new(&values))?;
         let text = match auth.prepare(&step.kind, &step.route, rendered, index as u64 + 1) {
             Ok(prepared) => {
                 let mut headers: Vec<String> = prepared

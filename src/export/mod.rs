@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 use crate::odoo::convert::ModelCall;
 use crate::odoo::xmlrpc;
 use crate::path::{Path, Segment};
-use crate::template::render::{self, Renderer, Values};
+use crate::template::render::{self, Renderer};
 use crate::template::suite::Suite;
+use crate::template::values::Values;
 
 /// The formats `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -19,8 +19,9 @@ use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
 use crate::odoo::rpc::{self, Answer};
 use crate::path::Path;
 use crate::template::redact::Secrets;
-use crate::template::render::{Renderer, Values};
+use crate::template::render::Renderer;
 use crate::template::suite::Suite;
+use crate::template::values::Values;
 
 /// How to run.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::render::Values;
+use super::values::Values;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Segment {
