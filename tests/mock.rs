@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use common::{TempDir, odoo_har_env};
-use odoo_har::commands::replay::load_inputs;
 use odoo_har::mock::server::{Background, Log, Mock};
+use odoo_har::template::load::suite_or_captures as load_inputs;
 use odoo_har::template::suite::Suite;
 use serde_json::{Value, json};
 

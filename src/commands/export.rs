@@ -5,12 +5,13 @@ use std::io::Write;
 use crate::cli::ExportArgs;
 use crate::error::{Error, Result};
 use crate::export;
+use crate::template::load::suite_or_captures;
 use crate::template::render::Renderer;
 
 pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
     let model = super::glob(args.model.as_deref(), "--model")?;
     let method = super::glob(args.method.as_deref(), "--method")?;
-    let (suite, _) = super::replay::load_inputs(&args.inputs)?;
+    let (suite, _) = suite_or_captures(&args.inputs)?;
     let mut renderer = Renderer::new(args.templates.as_deref())?;
     renderer.add_suite(&suite)?;
     let selected: Vec<usize> = suite

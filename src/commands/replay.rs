@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::Loaded;
-use crate::cli::{CaptureArgs, ReplayArgs};
+use crate::cli::ReplayArgs;
 use crate::diff::verdict::{Judge, Kind, Tally, Verdict};
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result};
@@ -16,10 +15,10 @@ use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
 use crate::report::verbose::{self, Verbosity};
-use crate::template::extract::Options as ExtractOptions;
+use crate::template::load::suite_or_captures;
 use crate::template::redact::{REDACTED, Secrets};
 use crate::template::render::{self, Renderer};
-use crate::template::suite::{MANIFEST, Suite};
+use crate::template::suite::Suite;
 use crate::template::values::Values;
 
 pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
@@ -266,36 +265,7 @@ async fn replay(
 
 /// A suite folder as it is (true), or captures extracted in memory (false).
 fn load(args: &ReplayArgs) -> Result<(Suite, bool)> {
-    load_inputs(&args.inputs)
-}
-
-/// A suite folder as it is (true), or captures extracted in memory (false).
-pub fn load_inputs(inputs: &[String]) -> Result<(Suite, bool)> {
-    if let [single] = inputs {
-        let dir = std::path::Path::new(single);
-        if dir.join(MANIFEST).is_file() {
-            return Ok((Suite::read(dir)?, true));
-        }
-    }
-    let loaded = Loaded::from_args(&CaptureArgs {
-        captures: inputs.to_vec(),
-        url: None,
-    })?;
-    let extracted = loaded.extract(&ExtractOptions::default());
-    if extracted.manifest.steps.is_empty() {
-        return Err(
-            Error::input(loaded.describe(), None, "no Odoo call to replay")
-                .hint("`odoo-har inspect` the capture to see what it holds"),
-        );
-    }
-    Ok((
-        Suite::from_memory(
-            &format!("{} (extracted in memory)", loaded.describe()),
-            extracted.manifest,
-            &extracted.files,
-        ),
-        false,
-    ))
+    suite_or_captures(&args.inputs)
 }
 
 /// The suite without its writes, for A/B runs that must not change either server.

@@ -7,6 +7,7 @@
 pub mod compiled;
 pub mod correlate;
 pub mod extract;
+pub mod load;
 pub mod redact;
 pub mod render;
 pub mod suite;
