@@ -21,6 +21,7 @@ use odoo_har::odoo::session::Identity;
 use odoo_har::replay::auth::{Auth, Credentials, Mode, has_web_steps};
 use odoo_har::replay::client::Client;
 use odoo_har::replay::runner::{self, Context, Options, Outcome};
+use odoo_har::secret::Secret;
 use odoo_har::template::extract::{self, Options as ExtractOptions};
 use odoo_har::template::redact::Secrets;
 use odoo_har::template::render::{self, Renderer};
@@ -180,7 +181,7 @@ fn credentials() -> Credentials {
         db: Some(fake_odoo::DB.into()),
         login: Some(fake_odoo::LOGIN.into()),
         password: None,
-        api_key: Some(fake_odoo::API_KEY.into()),
+        api_key: Some(Secret::new(fake_odoo::API_KEY)),
         uid: None,
     }
 }

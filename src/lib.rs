@@ -15,5 +15,6 @@ pub mod odoo;
 pub mod path;
 pub mod replay;
 pub mod report;
+pub mod secret;
 pub mod template;
 pub mod text;

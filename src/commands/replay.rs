@@ -15,6 +15,7 @@ use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
 use crate::report::verbose::{self, Verbosity};
+use crate::secret::Secret;
 use crate::template::load::suite_or_captures;
 use crate::template::redact::{REDACTED, Secrets};
 use crate::template::render::{self, Renderer};
@@ -66,7 +67,8 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
         password: password(args)?,
         api_key: std::env::var(&args.api_key_env)
             .ok()
-            .filter(|k| !k.is_empty()),
+            .filter(|k| !k.is_empty())
+            .map(Secret::new),
         uid: args.uid,
     };
     let sources = render::Sources {
@@ -289,9 +291,9 @@ fn kept<T>(all: Vec<T>, keep: &[bool]) -> Vec<T> {
         .collect()
 }
 
-fn password(args: &ReplayArgs) -> Result<Option<String>> {
+fn password(args: &ReplayArgs) -> Result<Option<Secret>> {
     if let Some(preset) = &args.preset_password {
-        return Ok(Some(preset.clone()));
+        return Ok(Some(Secret::new(preset.as_str())));
     }
     if args.password_stdin {
         let mut line = String::new();
@@ -300,11 +302,12 @@ fn password(args: &ReplayArgs) -> Result<Option<String>> {
             .read_line(&mut line)
             .map_err(|e| Error::Usage(format!("--password-stdin: {e}")))?;
         let line = line.trim_end_matches(['\n', '\r']).to_string();
-        return Ok(Some(line).filter(|l| !l.is_empty()));
+        return Ok(Some(line).filter(|l| !l.is_empty()).map(Secret::new));
     }
     Ok(std::env::var(&args.password_env)
         .ok()
-        .filter(|p| !p.is_empty()))
+        .filter(|p| !p.is_empty())
+        .map(Secret::new))
 }
 
 /// The secrets templates use, with their real values.
@@ -313,12 +316,14 @@ fn add_secrets(values: &mut Map<String, Value>, names: &[String], credentials: &
         let value = match name.as_str() {
             "password" => credentials
                 .password
-                .clone()
-                .or_else(|| credentials.api_key.clone()),
+                .as_ref()
+                .or(credentials.api_key.as_ref())
+                .map(|s| s.expose().to_string()),
             "api_key" => credentials
                 .api_key
-                .clone()
-                .or_else(|| credentials.password.clone()),
+                .as_ref()
+                .or(credentials.password.as_ref())
+                .map(|s| s.expose().to_string()),
             other => std::env::var(render::secret_variable(other)).ok(),
         };
         if let Some(value) = value {
@@ -355,8 +360,8 @@ fn dry_run(
 ) -> Result<i32> {
     let captured_uid = values.get("uid").and_then(Value::as_i64);
     let masked = Credentials {
-        password: credentials.password.as_ref().map(|_| "***".into()),
-        api_key: credentials.api_key.as_ref().map(|_| "***".into()),
+        password: credentials.password.as_ref().map(|_| Secret::new("***")),
+        api_key: credentials.api_key.as_ref().map(|_| Secret::new("***")),
         ..credentials
     };
     let auth = Auth::offline(args.mode, masked, web_suite, captured_uid);

@@ -15,6 +15,7 @@ use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
 use crate::odoo::convert::{self, ModelCall, Unsupported};
 use crate::odoo::rpc::{self, Answer};
+use crate::secret::Secret;
 use crate::template::suite::Step;
 
 /// The ways to authenticate and send.
@@ -49,13 +50,14 @@ pub enum Dialect {
     Json2,
 }
 
-/// What the user gave to log in. Secrets come from the environment or standard input.
+/// What the user gave to log in. Secrets come from the environment or standard input, and
+/// print as `***` wherever this is shown.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     pub db: Option<String>,
     pub login: Option<String>,
-    pub password: Option<String>,
-    pub api_key: Option<String>,
+    pub password: Option<Secret>,
+    pub api_key: Option<Secret>,
     pub uid: Option<i64>,
 }
 
@@ -182,7 +184,7 @@ impl Auth {
             .rpc(
                 client,
                 "/web/session/authenticate",
-                json!({"db": self.db, "login": login, "password": password}),
+                json!({"db": self.db, "login": login, "password": password.expose()}),
             )
             .await?;
         let answer = result_of(&reply).map_err(|why| self.refused(&why))?;
@@ -268,8 +270,9 @@ impl Auth {
     fn secret(&self) -> Option<&str> {
         self.credentials
             .api_key
-            .as_deref()
-            .or(self.credentials.password.as_deref())
+            .as_ref()
+            .or(self.credentials.password.as_ref())
+            .map(Secret::expose)
     }
 
     fn json2_headers(&self) -> Vec<(String, String)> {
@@ -278,7 +281,7 @@ impl Auth {
                 "Authorization".into(),
                 format!(
                     "bearer {}",
-                    self.credentials.api_key.as_deref().unwrap_or_default()
+                    self.credentials.api_key.as_ref().map_or("", Secret::expose)
                 ),
             ),
             ("X-Odoo-Database".into(), self.db.clone()),
@@ -301,7 +304,7 @@ impl Auth {
         let mut values: Vec<String> = [&self.credentials.password, &self.credentials.api_key]
             .into_iter()
             .flatten()
-            .cloned()
+            .map(|secret| secret.expose().to_string())
             .collect();
         values.extend(self.cookie.lock().await.clone());
         values
@@ -441,5 +444,27 @@ fn result_of(reply: &HttpReply) -> std::result::Result<Value, String> {
         Answer::Empty => Ok(Value::Null),
         Answer::Unexpected(what) => Err(format!("HTTP {}: {what}", reply.status)),
         Answer::None => Err("no answer".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_print_without_their_secrets() {
+        let credentials = Credentials {
+            db: Some("staging".into()),
+            login: Some("admin".into()),
+            password: Some(Secret::new("hunter2")),
+            api_key: Some(Secret::new("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")),
+            uid: None,
+        };
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("password: Some(***)"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("0f1e2d"),
+            "{shown}"
+        );
     }
 }
