@@ -377,7 +377,7 @@ fn dry_run(
     ))?;
     for (index, step) in suite.manifest.steps.iter().enumerate() {
         let rendered = renderer.render_step_text(suite, index, &Values::new(&values))?;
-        let text = match auth.prepare(&step.kind, &step.route, rendered, index as u64 + 1) {
+        let text = match auth.prepare(step.kind, &step.route, rendered, index as u64 + 1) {
             Ok(prepared) => {
                 let mut headers: Vec<String> = prepared
                     .headers

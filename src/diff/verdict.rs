@@ -133,7 +133,7 @@ impl Judge {
         };
         self.learn_ids(run, expected, &live);
         let live_error = matches!(answered.answer, Answer::Error(_));
-        let expected_error = is_error(expected, step.kind == "json2");
+        let expected_error = is_error(expected, step.kind == crate::odoo::Kind::Json2);
         if live_error != expected_error {
             verdict.verdict = Kind::Failed;
             verdict.reason = if live_error {
@@ -163,9 +163,12 @@ impl Judge {
             .filter_map(|p| Path::parse(p).ok())
             .chain(noise)
             .collect();
-        let mut comparison =
-            self.rules
-                .for_step(model_method.as_deref(), &step.name, &step.kind, &extra);
+        let mut comparison = self.rules.for_step(
+            model_method.as_deref(),
+            &step.name,
+            step.kind.as_str(),
+            &extra,
+        );
         comparison.ids = self.ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let changes: Vec<Change> = compare(expected, &live, &comparison, MAX_CHANGES);
         if !changes.is_empty() {

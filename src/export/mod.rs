@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::odoo::Kind;
 use crate::odoo::convert::ModelCall;
 use crate::odoo::xmlrpc;
 use crate::path::{Path, Segment};
@@ -342,7 +343,7 @@ fn fill(
     });
     let from_result = |path: &str| -> Vec<Segment> {
         let parsed = Path::parse(path).map(|p| p.0).unwrap_or_default();
-        if step.kind == "json2" {
+        if step.kind == Kind::Json2 {
             parsed
         } else {
             parsed.into_iter().skip(1).collect()
@@ -400,7 +401,7 @@ fn suite_capture_is_whole_result(name: &str, captured: &Captured) -> bool {
 /// Asserts on the stable parts of a baseline: its shape, not values a run may change.
 fn asserts(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
     let result = match baseline {
-        Some(document) if step.kind == "json2" => Some(document),
+        Some(document) if step.kind == Kind::Json2 => Some(document),
         Some(document) => document.get("result"),
         None => None,
     };

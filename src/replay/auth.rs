@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
+use crate::odoo::Kind;
 use crate::odoo::convert::{self, ModelCall, Unsupported};
 use crate::odoo::rpc::{self, Answer};
 use crate::secret::Secret;
@@ -89,7 +90,7 @@ pub struct Auth {
 pub fn has_web_steps(steps: &[Step]) -> bool {
     steps
         .iter()
-        .any(|s| !matches!(s.kind.as_str(), "jsonrpc" | "json2"))
+        .any(|s| !matches!(s.kind, Kind::JsonRpc | Kind::Json2))
 }
 
 impl Auth {
@@ -313,7 +314,7 @@ impl Auth {
     /// What to send for a step of `kind` whose rendered body is the JSON text `body`.
     pub fn prepare(
         &self,
-        kind: &str,
+        kind: Kind,
         route: &str,
         body: String,
         rpc_id: u64,
@@ -332,34 +333,34 @@ impl Auth {
         let bytes = |value: &Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
         match self.mode {
             Mode::Session => match kind {
-                "json2" if self.credentials.api_key.is_some() => Ok(Prepared {
+                Kind::Json2 if self.credentials.api_key.is_some() => Ok(Prepared {
                     route: route.into(),
                     body: Bytes::from(body),
                     headers: self.json2_headers(),
                     dialect: Dialect::Json2,
                     web: false,
                 }),
-                "json2" => Err(Unsupported(
+                Kind::Json2 => Err(Unsupported(
                     "a JSON-2 call needs an API key (ODOO_API_KEY); or replay with --mode jsonrpc"
                         .into(),
                 )),
-                "jsonrpc" => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
+                Kind::JsonRpc => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
                 _ => Ok(jsonrpc(route.into(), Bytes::from(body), true)),
             },
             Mode::Jsonrpc => {
-                if kind == "jsonrpc" {
+                if kind == Kind::JsonRpc {
                     return Ok(jsonrpc(route.into(), Bytes::from(body), false));
                 }
                 let (db, uid) = (json!(self.db), json!(self.uid));
                 let secret = Value::String(self.secret().unwrap_or_default().to_string());
                 // Web calls, the common case, convert without building a tree.
-                if matches!(kind, "call_kw" | "call_button" | "dataset")
+                if matches!(kind, Kind::CallKw | Kind::CallButton | Kind::Dataset)
                     && let Some(text) =
                         convert::call_kw_text_to_execute_kw(&body, &db, &uid, &secret, rpc_id)
                 {
                     return Ok(jsonrpc("/jsonrpc".into(), Bytes::from(text), false));
                 }
-                let call = ModelCall::from_value(kind, route, parse(&body)?)?;
+                let call = ModelCall::from_value(&kind, route, parse(&body)?)?;
                 Ok(jsonrpc(
                     "/jsonrpc".into(),
                     bytes(&call.execute_kw(&db, &uid, &secret, rpc_id)),
@@ -367,11 +368,11 @@ impl Auth {
                 ))
             }
             Mode::Json2 => {
-                let (route, body) = if kind == "json2" {
+                let (route, body) = if kind == Kind::Json2 {
                     (route.to_string(), Bytes::from(body))
                 } else {
                     let (route, value) =
-                        ModelCall::from_value(kind, route, parse(&body)?)?.json2()?;
+                        ModelCall::from_value(&kind, route, parse(&body)?)?.json2()?;
                     (route, bytes(&value))
                 };
                 Ok(Prepared {

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use super::auth::{Auth, Dialect, Prepared};
 use super::client::{Client, HttpReply, backoff};
 use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
+use crate::odoo::Kind;
 use crate::odoo::rpc::{self, Answer};
 use crate::path::Path;
 use crate::template::redact::Secrets;
@@ -82,7 +83,7 @@ pub struct StepRun {
     pub attempts: u32,
     pub elapsed: Duration,
     /// The step's kind (`call_kw`, `json2`, …), which decides the shape of its answer.
-    pub kind: String,
+    pub kind: Kind,
     /// What was sent and received; `None` when nothing was sent.
     pub sent: Option<Sent>,
     /// Paths whose values changed between repeated reads of this step (`--learn-noise`).
@@ -99,7 +100,7 @@ impl StepRun {
         let reply = self.sent.as_ref()?.reply.as_ref()?;
         document(
             answered.dialect,
-            self.kind == "json2",
+            self.kind == Kind::Json2,
             reply,
             &answered.answer,
         )
@@ -385,7 +386,7 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
         outcome: Outcome::Skipped { reason },
         attempts: 0,
         elapsed: Duration::ZERO,
-        kind: step.kind.clone(),
+        kind: step.kind,
         sent: None,
         noise: Vec::new(),
     }
@@ -428,7 +429,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
     };
     let prepared = match context
         .auth
-        .prepare(&step.kind, &step.route, rendered, index as u64 + 1)
+        .prepare(step.kind, &step.route, rendered, index as u64 + 1)
     {
         Ok(prepared) => prepared,
         Err(why) => {
@@ -492,7 +493,7 @@ async fn learn_noise(context: &Context, prepared: &Prepared, run: &StepRun) -> V
         let Ok(again) = serde_json::from_slice::<Value>(&reply.body) else {
             continue;
         };
-        let again = match (prepared.dialect, run.kind == "json2") {
+        let again = match (prepared.dialect, run.kind == Kind::Json2) {
             (Dialect::JsonRpc, true) => again.get("result").cloned().unwrap_or(Value::Null),
             (Dialect::Json2, false) => json!({"jsonrpc": "2.0", "id": null, "result": again}),
             _ => again,
@@ -680,7 +681,7 @@ mod tests {
     fn step(name: &str, read_only: bool, uses: &[&str], captures: &[&str]) -> Step {
         Step {
             name: name.into(),
-            kind: "call_kw".into(),
+            kind: Kind::CallKw,
             route: "/web/dataset/call_kw".into(),
             service: None,
             model: None,

@@ -15,6 +15,7 @@ use super::suite::Suite;
 // The mock still names `Values` through this module (its move onto hyper happens apart).
 pub use super::values::Values;
 use crate::error::{Error, Place, Result};
+use crate::odoo::Kind;
 use crate::path::Path;
 use crate::text::line_column;
 
@@ -211,7 +212,7 @@ impl Renderer {
         let step = &suite.manifest.steps[index];
         let shown = || suite.dir.join(&step.params).display().to_string();
         let params = self.render_text(&step.params, values, shown)?;
-        let envelope = if step.kind == "json2" {
+        let envelope = if step.kind == Kind::Json2 {
             "envelope.json2.hbs"
         } else {
             "envelope.jsonrpc.hbs"

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
+use crate::odoo::Kind;
 use crate::text::line_column;
 
 /// The manifest's file name inside a suite folder.
@@ -46,7 +47,7 @@ pub struct Step {
     /// `005-res.partner.web_search_read`; also the stem of the step's files.
     pub name: String,
     /// What kind of call (`call_kw`, `jsonrpc`, `json2`, …), as `inspect` names it.
-    pub kind: String,
+    pub kind: Kind,
     /// The route it is posted to.
     pub route: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,6 +364,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_kind_is_refused_where_it_is_written() {
+        let text = "format = 1\n\n[[step]]\nname = \"001-a\"\nkind = \"call_kwargs\"\nroute = \"/web/dataset/call_kw\"\nread_only = true\nparams = \"steps/001-a.params.hbs\"\n";
+        let err = Manifest::parse(text, "odoo-har.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("odoo-har.toml: line 5, column 8: `call_kwargs` is not a kind of call odoo-har knows (call_kw, "),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn manifest_round_trips_through_toml() {
         let manifest = Manifest {
             format: FORMAT,
@@ -375,7 +388,7 @@ mod tests {
             ignore: vec![],
             steps: vec![Step {
                 name: "001-res.partner.create".into(),
-                kind: "call_kw".into(),
+                kind: Kind::CallKw,
                 route: "/web/dataset/call_kw/res.partner/create".into(),
                 service: None,
                 model: Some("res.partner".into()),
