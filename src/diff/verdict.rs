@@ -133,7 +133,7 @@ impl Judge {
         };
         self.learn_ids(run, expected, &live);
         let live_error = matches!(answered.answer, Answer::Error(_));
-        let expected_error = is_error(expected, step.kind == crate::odoo::Kind::Json2);
+        let expected_error = step.kind.dialect().outcome(expected).is_err();
         if live_error != expected_error {
             verdict.verdict = Kind::Failed;
             verdict.reason = if live_error {
@@ -205,16 +205,6 @@ impl Judge {
                 ids.insert(a, b);
             }
         }
-    }
-}
-
-fn is_error(document: &Value, json2: bool) -> bool {
-    if json2 {
-        document.get("name").is_some()
-            && document.get("message").is_some()
-            && document.get("debug").is_some()
-    } else {
-        document.get("error").is_some_and(|e| !e.is_null())
     }
 }
 

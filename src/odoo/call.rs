@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rpc::{self, Answer};
+use super::rpc::{self, Answer, Dialect};
 use super::xmlrpc;
 use crate::capture::Exchange;
 
@@ -102,6 +102,15 @@ impl Kind {
             Kind::Json2 => "json2",
             Kind::OtherRpc => "other_rpc",
             Kind::NotOdoo => "not_odoo",
+        }
+    }
+
+    /// How a step of this kind stores its answers: JSON-2 steps as bare values, every other
+    /// step as a JSON-RPC envelope (an XML-RPC call becomes its `/jsonrpc` twin).
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Kind::Json2 => Dialect::Json2,
+            _ => Dialect::JsonRpc,
         }
     }
 

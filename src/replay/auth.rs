@@ -15,7 +15,7 @@ use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
 use crate::odoo::Kind;
 use crate::odoo::convert::{self, ModelCall, Unsupported};
-use crate::odoo::rpc::{self, Answer};
+use crate::odoo::rpc::{self, Answer, Dialect};
 use crate::secret::Secret;
 use crate::template::suite::Step;
 
@@ -42,13 +42,6 @@ impl Mode {
             Mode::Json2 => "json2",
         }
     }
-}
-
-/// How an answer is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    JsonRpc,
-    Json2,
 }
 
 /// What the user gave to log in. Secrets come from the environment or standard input, and

@@ -10,14 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
-use super::auth::{Auth, Dialect, Prepared};
+use super::auth::{Auth, Prepared};
 use super::client::{Client, HttpReply, backoff};
 use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
 use crate::odoo::Kind;
-use crate::odoo::rpc::{self, Answer};
+use crate::odoo::rpc::{Answer, Dialect};
 use crate::path::Path;
 use crate::template::redact::Secrets;
 use crate::template::render::Renderer;
@@ -100,7 +100,7 @@ impl StepRun {
         let reply = self.sent.as_ref()?.reply.as_ref()?;
         document(
             answered.dialect,
-            self.kind == Kind::Json2,
+            self.kind.dialect(),
             reply,
             &answered.answer,
         )
@@ -493,9 +493,14 @@ async fn learn_noise(context: &Context, prepared: &Prepared, run: &StepRun) -> V
         let Ok(again) = serde_json::from_slice::<Value>(&reply.body) else {
             continue;
         };
-        let again = match (prepared.dialect, run.kind == Kind::Json2) {
-            (Dialect::JsonRpc, true) => again.get("result").cloned().unwrap_or(Value::Null),
-            (Dialect::Json2, false) => json!({"jsonrpc": "2.0", "id": null, "result": again}),
+        let again = match (prepared.dialect, run.kind.dialect()) {
+            (Dialect::JsonRpc, Dialect::Json2) => Dialect::JsonRpc
+                .outcome(&again)
+                .ok()
+                .flatten()
+                .cloned()
+                .unwrap_or(Value::Null),
+            (Dialect::Json2, Dialect::JsonRpc) => Dialect::JsonRpc.document(Ok(again)),
             _ => again,
         };
         for change in crate::diff::compare(&first, &again, &Default::default(), 200) {
@@ -546,10 +551,7 @@ async fn send(
                 );
             }
             Ok(reply) => {
-                let answer = match prepared.dialect {
-                    Dialect::Json2 => rpc::json2_answer(reply.status, &reply.body),
-                    Dialect::JsonRpc => rpc::json_rpc_answer(&reply.body),
-                };
+                let answer = prepared.dialect.answer(reply.status, &reply.body);
                 if let Answer::Error(error) = &answer {
                     let expired = error.code == Some(100)
                         || error.name.as_deref() == Some("odoo.http.SessionExpiredException");
@@ -604,23 +606,17 @@ async fn send(
 /// JSON-RPC steps keep envelopes, JSON-2 steps bare values, whatever dialect carried them.
 fn document(
     dialect: Dialect,
-    step_is_json2: bool,
+    stored: Dialect,
     reply: &HttpReply,
     answer: &Answer,
 ) -> Option<Value> {
     let value: Value = serde_json::from_slice(&reply.body).ok()?;
-    match (dialect, step_is_json2) {
-        (Dialect::JsonRpc, false) | (Dialect::Json2, true) => Some(value),
-        (Dialect::JsonRpc, true) => match answer {
-            Answer::Error(error) => Some(json!({"name": error.name, "message": error.message})),
-            _ => value.get("result").cloned(),
-        },
-        (Dialect::Json2, false) => Some(match answer {
-            Answer::Error(error) => {
-                json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error", "data": {"name": error.name, "message": error.message}}})
-            }
-            _ => json!({"jsonrpc": "2.0", "id": null, "result": value}),
-        }),
+    match (dialect, answer) {
+        _ if dialect == stored => Some(value),
+        (_, Answer::Error(error)) => Some(stored.document(Err(error))),
+        (Dialect::JsonRpc, _) => dialect.outcome(&value).ok().flatten().cloned(),
+        // A JSON-2 answer that is not an error is the result, whatever members it has.
+        (Dialect::Json2, _) => Some(stored.document(Ok(value))),
     }
 }
 
