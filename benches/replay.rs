@@ -94,7 +94,8 @@ fn main() {
         vec!["bench.har".into()],
         &ExtractOptions::default(),
     );
-    let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files);
+    let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files)
+        .expect("the extracted suite loads");
     println!(
         "{} steps against {} at --jobs {}",
         suite.manifest.steps.len(),

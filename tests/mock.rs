@@ -124,14 +124,11 @@ fn repeated_calls_get_the_recorded_answers_in_order_then_the_last_again() {
     let mut suite = demo_suite();
     // The Preferences read recorded twice, the user renamed in between.
     let first = 0;
-    let mut renamed = suite.baselines[first].clone().unwrap();
+    let mut renamed = suite.step(first).baseline.cloned().unwrap();
     renamed["result"][0]["name"] = json!("Renamed Admin");
-    suite
-        .manifest
-        .steps
-        .push(suite.manifest.steps[first].clone());
-    suite.templates.push(suite.templates[first].clone());
-    suite.baselines.push(Some(renamed));
+    let again = suite.step(first);
+    let (step, template) = (again.step.clone(), again.template.to_string());
+    suite.push(step, template, Some(renamed)).unwrap();
     let (server, _) = serve(&suite, None, false);
     // The same call as the external API sends it: matched by meaning, not bytes.
     let export = odoo_har_env(
@@ -152,7 +149,7 @@ fn repeated_calls_get_the_recorded_answers_in_order_then_the_last_again() {
     let names: Vec<Value> = (0..3)
         .map(|_| post(server.addr, "/jsonrpc", &request).1["result"][0]["name"].clone())
         .collect();
-    let original = suite.baselines[first].as_ref().unwrap()["result"][0]["name"].clone();
+    let original = suite.step(first).baseline.unwrap()["result"][0]["name"].clone();
     assert_ne!(original, json!("Renamed Admin"));
     assert_eq!(
         names,

@@ -272,23 +272,8 @@ fn load(args: &ReplayArgs) -> Result<(Suite, bool)> {
 
 /// The suite without its writes, for A/B runs that must not change either server.
 fn read_only(mut suite: Suite) -> Suite {
-    let keep: Vec<bool> = suite.manifest.steps.iter().map(|s| s.read_only).collect();
-    let mut index = 0;
-    suite.manifest.steps.retain(|_| {
-        index += 1;
-        keep[index - 1]
-    });
-    suite.templates = kept(std::mem::take(&mut suite.templates), &keep);
-    suite.baselines = kept(std::mem::take(&mut suite.baselines), &keep);
+    suite.retain(|step| step.read_only);
     suite
-}
-
-fn kept<T>(all: Vec<T>, keep: &[bool]) -> Vec<T> {
-    all.into_iter()
-        .zip(keep)
-        .filter(|(_, k)| **k)
-        .map(|(v, _)| v)
-        .collect()
 }
 
 fn password(args: &ReplayArgs) -> Result<Option<Secret>> {

@@ -80,11 +80,7 @@ impl Judge {
 
     /// The verdict on a step's run.
     pub fn judge(&self, run: &StepRun) -> Verdict {
-        self.judge_against(
-            run,
-            self.suite.baselines[run.index].as_ref(),
-            run.document(),
-        )
+        self.judge_against(run, self.suite.step(run.index).baseline, run.document())
     }
 
     /// The verdict on a live answer against an expected one (a baseline, or server A's answer).
@@ -94,7 +90,7 @@ impl Judge {
         expected: Option<&Value>,
         live: Option<Value>,
     ) -> Verdict {
-        let step = &self.suite.manifest.steps[run.index];
+        let step = self.suite.step(run.index);
         let mut verdict = Verdict {
             step: run.name.clone(),
             model: step.model.clone(),
@@ -157,12 +153,7 @@ impl Judge {
             .as_ref()
             .zip(step.method.as_ref())
             .map(|(m, f)| format!("{m}/{f}"));
-        let extra: Vec<Path> = step
-            .ignore
-            .iter()
-            .filter_map(|p| Path::parse(p).ok())
-            .chain(noise)
-            .collect();
+        let extra: Vec<Path> = step.ignore_paths.iter().cloned().chain(noise).collect();
         let mut comparison = self.rules.for_step(
             model_method.as_deref(),
             &step.name,
@@ -192,12 +183,9 @@ impl Judge {
     /// The values this step's captures took, baseline against live: a created id that differs
     /// between the capture and this run is the same record for every later comparison.
     fn learn_ids(&self, run: &StepRun, expected: &Value, live: &Value) {
-        let step = &self.suite.manifest.steps[run.index];
+        let step = self.suite.step(run.index);
         let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
-        for capture in &step.captures {
-            let Ok(path) = Path::parse(&capture.path) else {
-                continue;
-            };
+        for (_, path) in step.captures() {
             if let (Some(a), Some(b)) = (
                 path.get(expected).and_then(Value::as_i64),
                 path.get(live).and_then(Value::as_i64),

@@ -175,7 +175,7 @@ pub fn calls(
     }
     let mut calls = Vec::new();
     for &index in selected {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let text = renderer.render_step_text(suite, index, &Values::new(&values))?;
         let body: Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(&step.name, None, e.to_string()))?;
@@ -209,13 +209,7 @@ pub fn calls(
                 call.note = no_equivalent(&step.route, &why.0);
                 call.json2_note = call.note.clone();
             }
-            Ok(model_call) => fill(
-                &mut call,
-                model_call,
-                step,
-                suite.baselines[index].as_ref(),
-                &captured,
-            ),
+            Ok(model_call) => fill(&mut call, model_call, &step, step.baseline, &captured),
         }
         calls.push(call);
     }

@@ -18,7 +18,6 @@ use super::client::{Client, HttpReply, backoff};
 use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
 use crate::odoo::Kind;
 use crate::odoo::rpc::{Answer, Dialect};
-use crate::path::Path;
 use crate::template::redact::Secrets;
 use crate::template::render::Renderer;
 use crate::template::suite::Suite;
@@ -393,7 +392,7 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
 }
 
 async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, Value>>) -> StepRun {
-    let step = &context.suite.manifest.steps[index];
+    let step = context.suite.step(index);
     let start = Instant::now();
     let mut run = skipped(index, context, String::new());
     // The step's captures over the shared variables: nothing else is copied per step.
@@ -443,7 +442,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
         }
     };
     let body = prepared.body.clone();
-    let (outcome, reply, attempts, headers) = send(context, &prepared, body.clone(), step).await;
+    let (outcome, reply, attempts, headers) = send(context, &prepared, body.clone(), &step).await;
     run.attempts = attempts;
     run.elapsed = start.elapsed();
     run.outcome = outcome;
@@ -462,11 +461,8 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
     {
         let document = &document;
         let mut captured = captures.lock().unwrap_or_else(|p| p.into_inner());
-        for capture in &step.captures {
-            if let Some(value) = Path::parse(&capture.path)
-                .ok()
-                .and_then(|p| p.get(document).cloned())
-            {
+        for (capture, path) in step.captures() {
+            if let Some(value) = path.get(document).cloned() {
                 captured.insert(capture.name.clone(), value);
             }
         }
@@ -718,7 +714,7 @@ mod tests {
                 step("007-read", true, &[], &[]),
             ],
         };
-        let suite = Suite::from_memory("t", manifest, &[]);
+        let suite = Suite::from_memory("t", manifest, &[]).unwrap();
         let deps: Vec<Vec<usize>> = dependencies(&suite)
             .into_iter()
             .map(|d| d.into_iter().collect())

@@ -102,7 +102,7 @@ pub fn suite_or_captures(inputs: &[String]) -> Result<(Suite, bool)> {
             &format!("{} (extracted in memory)", loaded.describe()),
             extracted.manifest,
             &extracted.files,
-        ),
+        )?,
         false,
     ))
 }

@@ -16,7 +16,6 @@ use super::suite::Suite;
 pub use super::values::Values;
 use crate::error::{Error, Place, Result};
 use crate::odoo::Kind;
-use crate::path::Path;
 use crate::text::line_column;
 
 /// The built-in envelope templates (see templates/README.md).
@@ -154,9 +153,9 @@ impl Renderer {
 
     /// Checks and registers every step template of a suite.
     pub fn add_suite(&mut self, suite: &Suite) -> Result<()> {
-        for (step, text) in suite.manifest.steps.iter().zip(&suite.templates) {
+        for step in suite.steps() {
             let shown = suite.dir.join(&step.params).display().to_string();
-            self.register(&step.params, text, &shown)?;
+            self.register(&step.params, step.template, &shown)?;
         }
         Ok(())
     }
@@ -194,7 +193,7 @@ impl Renderer {
 
     /// Renders step `index` of a suite into the body it sends.
     pub fn render_step(&self, suite: &Suite, index: usize, values: &Values) -> Result<Rendered> {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let text = self.render_step_text(suite, index, values)?;
         let body = serde_json::from_str(&text).map_err(|err| {
             crate::error::json_syntax(&suite.dir.join(&step.params).display().to_string(), &err)
@@ -209,7 +208,7 @@ impl Renderer {
     /// The body of step `index` as JSON text, checked to be JSON but not parsed into values:
     /// a replay sends it as it is, or converts it without building a tree.
     pub fn render_step_text(&self, suite: &Suite, index: usize, values: &Values) -> Result<String> {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let shown = || suite.dir.join(&step.params).display().to_string();
         let params = self.render_text(&step.params, values, shown)?;
         let envelope = if step.kind == Kind::Json2 {
@@ -294,11 +293,9 @@ fn render_error(shown: &str, err: &RenderError) -> Error {
 pub fn captured_values(suite: &Suite) -> Result<Map<String, Value>> {
     let mut values = Map::new();
     let manifest = suite.dir.join(super::suite::MANIFEST).display().to_string();
-    for (step, baseline) in suite.manifest.steps.iter().zip(&suite.baselines) {
-        for capture in &step.captures {
-            let path =
-                Path::parse(&capture.path).map_err(|why| Error::input(&manifest, None, why))?;
-            let value = baseline.as_ref().and_then(|b| path.get(b)).ok_or_else(|| {
+    for step in suite.steps() {
+        for (capture, path) in step.captures() {
+            let value = step.baseline.and_then(|b| path.get(b)).ok_or_else(|| {
                 Error::input(
                     &manifest,
                     Some(Place::JsonPath(format!(

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
 use crate::odoo::Kind;
+use crate::path::Path as JsonPath;
 use crate::text::line_column;
 
 /// The manifest's file name inside a suite folder.
@@ -93,12 +94,79 @@ pub struct CaptureDef {
 }
 
 /// A suite as read from disk: the manifest with each step's template text and baseline.
+/// Its steps are read as one list, [`Suite::steps`].
 #[derive(Debug, Clone)]
 pub struct Suite {
+    /// The folder, or a label for a suite extracted in memory.
     pub dir: PathBuf,
+    /// The manifest as read; its steps are the definitions [`Suite::steps`] yields.
     pub manifest: Manifest,
-    pub templates: Vec<String>,
+    /// Each step's baseline, by index. Public for the mock only, which still indexes it (it
+    /// moves onto hyper on another branch); everything else reads [`SuiteStep::baseline`].
     pub baselines: Vec<Option<Value>>,
+    /// Each step's template and parsed paths, by index.
+    loaded: Vec<Loaded>,
+}
+
+/// What reading a step made of its template file and of the paths its manifest entry holds.
+#[derive(Debug, Clone)]
+struct Loaded {
+    template: String,
+    captures: Vec<JsonPath>,
+    ignore: Vec<JsonPath>,
+}
+
+impl Loaded {
+    /// Capture paths were checked with the manifest, so this fails only for a manifest that
+    /// was built, not read. A step ignore rule that does not parse is left out, as the judge
+    /// always left it out.
+    fn of(step: &Step, template: String) -> std::result::Result<Loaded, String> {
+        Ok(Loaded {
+            template,
+            captures: step
+                .captures
+                .iter()
+                .map(|c| JsonPath::parse(&c.path))
+                .collect::<std::result::Result<_, _>>()?,
+            ignore: step
+                .ignore
+                .iter()
+                .filter_map(|p| JsonPath::parse(p).ok())
+                .collect(),
+        })
+    }
+}
+
+/// One step of a suite as read: its manifest entry (which it dereferences to), its template,
+/// its baseline, and its paths parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct SuiteStep<'a> {
+    /// Its place in the suite, from 0 (step `001-…` is 0).
+    pub index: usize,
+    /// The manifest's entry.
+    pub step: &'a Step,
+    /// The text of its params template.
+    pub template: &'a str,
+    /// The captured answer, when there is one.
+    pub baseline: Option<&'a Value>,
+    /// The paths of its own ignore rules.
+    pub ignore_paths: &'a [JsonPath],
+    capture_paths: &'a [JsonPath],
+}
+
+impl<'a> SuiteStep<'a> {
+    /// The values this step's answer gives to later steps, with where they are in it.
+    pub fn captures(&self) -> impl Iterator<Item = (&'a CaptureDef, &'a JsonPath)> + use<'a> {
+        self.step.captures.iter().zip(self.capture_paths)
+    }
+}
+
+impl std::ops::Deref for SuiteStep<'_> {
+    type Target = Step;
+
+    fn deref(&self) -> &Step {
+        self.step
+    }
 }
 
 /// A file of a suite, before it is written: path relative to the suite folder and contents.
@@ -111,7 +179,7 @@ pub struct SuiteFile {
 impl Suite {
     /// A suite that was never written: extracted in memory from a capture. `label` names it
     /// in messages.
-    pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Suite {
+    pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Result<Suite> {
         let file = |path: &str| {
             files
                 .iter()
@@ -121,8 +189,7 @@ impl Suite {
         let templates = manifest
             .steps
             .iter()
-            .map(|s| file(&s.params).unwrap_or_default().to_string())
-            .collect();
+            .map(|s| file(&s.params).unwrap_or_default().to_string());
         let baselines = manifest
             .steps
             .iter()
@@ -133,12 +200,74 @@ impl Suite {
                     .and_then(|text| serde_json::from_str(text).ok())
             })
             .collect();
-        Suite {
+        let loaded = manifest
+            .steps
+            .iter()
+            .zip(templates)
+            .enumerate()
+            .map(|(index, (step, template))| {
+                Loaded::of(step, template).map_err(|why| {
+                    Error::input(
+                        label,
+                        Some(Place::JsonPath(format!(
+                            "step[{index}] ({}) capture",
+                            step.name
+                        ))),
+                        why,
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Suite {
             dir: PathBuf::from(label),
             manifest,
-            templates,
             baselines,
+            loaded,
+        })
+    }
+
+    /// The steps, in order, each with its files.
+    pub fn steps(&self) -> impl ExactSizeIterator<Item = SuiteStep<'_>> {
+        (0..self.loaded.len()).map(|index| self.step(index))
+    }
+
+    /// Step `index` (from 0); there must be one.
+    pub fn step(&self, index: usize) -> SuiteStep<'_> {
+        let loaded = &self.loaded[index];
+        SuiteStep {
+            index,
+            step: &self.manifest.steps[index],
+            template: &loaded.template,
+            baseline: self.baselines[index].as_ref(),
+            ignore_paths: &loaded.ignore,
+            capture_paths: &loaded.captures,
         }
+    }
+
+    /// Keeps the steps `keep` says yes to, with their files.
+    pub fn retain(&mut self, keep: impl Fn(&SuiteStep) -> bool) {
+        let kept: Vec<bool> = self.steps().map(|step| keep(&step)).collect();
+        retain_by(&mut self.manifest.steps, &kept);
+        retain_by(&mut self.baselines, &kept);
+        retain_by(&mut self.loaded, &kept);
+    }
+
+    /// Adds a step at the end, with its template text and baseline.
+    pub fn push(
+        &mut self,
+        step: Step,
+        template: String,
+        baseline: Option<Value>,
+    ) -> std::result::Result<(), String> {
+        self.loaded.push(Loaded::of(&step, template)?);
+        self.manifest.steps.push(step);
+        self.baselines.push(baseline);
+        Ok(())
+    }
+
+    /// The baseline of step `index`, to change it.
+    pub fn baseline_mut(&mut self, index: usize) -> Option<&mut Value> {
+        self.baselines.get_mut(index).and_then(Option::as_mut)
     }
 
     /// Reads and checks a suite folder.
@@ -154,7 +283,7 @@ impl Suite {
             .hint("give a folder written by `odoo-har extract`, or a capture")
         })?;
         let manifest = Manifest::parse(&text, &shown)?;
-        let mut templates = Vec::with_capacity(manifest.steps.len());
+        let mut loaded = Vec::with_capacity(manifest.steps.len());
         let mut baselines = Vec::with_capacity(manifest.steps.len());
         for (index, step) in manifest.steps.iter().enumerate() {
             let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
@@ -167,7 +296,10 @@ impl Suite {
                 )
                 .hint("restore the file, or remove the step from the manifest")
             })?;
-            templates.push(template);
+            loaded.push(
+                Loaded::of(step, template)
+                    .map_err(|why| Error::input(&shown, Some(at("capture")), why))?,
+            );
             let baseline = match &step.baseline {
                 None => None,
                 Some(relative) => {
@@ -186,10 +318,15 @@ impl Suite {
         Ok(Suite {
             dir: dir.to_path_buf(),
             manifest,
-            templates,
             baselines,
+            loaded,
         })
     }
+}
+
+fn retain_by<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut keep = keep.iter();
+    items.retain(|_| keep.next().copied().unwrap_or(false));
 }
 
 impl Manifest {
@@ -249,7 +386,7 @@ impl Manifest {
                 }
             }
             for capture in &step.captures {
-                crate::path::Path::parse(&capture.path)
+                JsonPath::parse(&capture.path)
                     .map_err(|why| Error::input(shown, Some(at("capture")), why))?;
                 defined.insert(&capture.name);
             }
@@ -361,6 +498,78 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn step(name: &str, read_only: bool) -> Step {
+        Step {
+            name: name.into(),
+            kind: Kind::CallKw,
+            route: "/web/dataset/call_kw".into(),
+            service: None,
+            model: None,
+            method: None,
+            read_only,
+            params: format!("steps/{name}.params.hbs"),
+            baseline: Some(format!("steps/{name}.response.json")),
+            status: None,
+            captured_at: None,
+            uses: vec![],
+            captures: vec![CaptureDef {
+                name: format!("{name}_result"),
+                path: "$.result[0].id".into(),
+                because: None,
+            }],
+            ignore: vec!["$.result[*].phone".into(), "$.result[oops]".into()],
+        }
+    }
+
+    #[test]
+    fn steps_keep_their_files_and_parsed_paths_together() {
+        let manifest = Manifest {
+            format: FORMAT,
+            extracted_from: vec![],
+            variables: BTreeMap::new(),
+            secrets: vec![],
+            ignore: vec![],
+            steps: vec![step("a", true), step("b", false), step("c", true)],
+        };
+        let files: Vec<SuiteFile> = ["a", "b", "c"]
+            .iter()
+            .flat_map(|n| {
+                [
+                    SuiteFile {
+                        path: format!("steps/{n}.params.hbs"),
+                        contents: format!("{{\"{n}\": 1}}"),
+                    },
+                    SuiteFile {
+                        path: format!("steps/{n}.response.json"),
+                        contents: format!("{{\"result\": [{{\"id\": \"{n}\"}}]}}"),
+                    },
+                ]
+            })
+            .collect();
+        let mut suite = Suite::from_memory("t", manifest, &files).unwrap();
+        suite.retain(|s| s.read_only);
+        let kept: Vec<(String, String, Value)> = suite
+            .steps()
+            .map(|s| {
+                let (_, path) = s.captures().next().unwrap();
+                let id = path.get(s.baseline.unwrap()).unwrap().clone();
+                (s.name.clone(), s.template.to_string(), id)
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("a".into(), "{\"a\": 1}".into(), serde_json::json!("a")),
+                ("c".into(), "{\"c\": 1}".into(), serde_json::json!("c"))
+            ]
+        );
+        // An ignore rule that does not parse is left out, as the judge always did.
+        assert_eq!(suite.step(1).ignore_paths.len(), 1);
+        suite.push(step("d", true), "{}".into(), None).unwrap();
+        assert_eq!(suite.steps().len(), 3);
+        assert_eq!(suite.step(2).baseline, None);
     }
 
     #[test]
