@@ -8,11 +8,11 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::cli::ReplayArgs;
-use crate::diff::verdict::{Judge, Kind, Tally, Verdict};
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result};
 use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
+use crate::replay::judge::{Judge, Kind, Tally, Verdict};
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
 use crate::report::verbose::{self, Verbosity};
 use crate::secret::Secret;

@@ -8,7 +8,6 @@
 
 mod rules;
 mod text;
-pub mod verdict;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! JUnit XML, as GitHub, GitLab and Jenkins read it: one `<testcase>` per step, `classname`
 //! the model, a difference as `<failure>`, no usable answer as `<error>`, `<skipped>`.
 
-use crate::diff::verdict::{Kind, Tally, Verdict};
+use crate::replay::judge::{Kind, Tally, Verdict};
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

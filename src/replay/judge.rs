@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, Rules, compare, normalized, unified};
+use super::runner::{Outcome, StepRun};
+use crate::diff::{Change, Rules, compare, normalized, unified};
 use crate::odoo::rpc::Answer;
 use crate::path::Path;
-use crate::replay::runner::{Outcome, StepRun};
 use crate::template::suite::Suite;
 use crate::text::plural;
 
