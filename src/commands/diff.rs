@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::cli::DiffArgs;
 use crate::diff::{self, Rules};
 use crate::error::{Error, Result};
+use crate::report::color::paint;
 
 fn read(path: &std::path::Path) -> Result<Value> {
     let shown = path.display().to_string();
@@ -29,9 +30,11 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> Result<i32> {
         return Ok(0);
     }
     let color = args.compare.color.enabled();
-    let text = diff::unified(
-        &diff::normalized(&expected, &comparison, true),
-        &diff::normalized(&actual, &comparison, false),
+    let text = paint(
+        &diff::unified(
+            &diff::normalized(&expected, &comparison, true),
+            &diff::normalized(&actual, &comparison, false),
+        ),
         color,
     );
     super::print((|| {

@@ -14,6 +14,7 @@ use crate::replay::auth::{Auth, Credentials, has_web_steps};
 use crate::replay::client::Client;
 use crate::replay::judge::{Judge, Kind, Tally, Verdict};
 use crate::replay::runner::{self, Context, Options, Outcome, StepRun};
+use crate::report::color::paint;
 use crate::report::verbose::{self, Verbosity};
 use crate::secret::Secret;
 use crate::template::load::suite_or_captures;
@@ -221,7 +222,7 @@ async fn replay(
             learn_noise: server.learn_noise,
         },
     });
-    let judge = Arc::new(Judge::new(suite.clone(), rules.clone(), color));
+    let judge = Arc::new(Judge::new(suite.clone(), rules.clone()));
     let verdicts: Arc<Mutex<Vec<Verdict>>> = Arc::new(Mutex::new(Vec::new()));
     let verbosity = match (args.very_verbose, args.verbose) {
         (true, _) => Verbosity::Bodies,
@@ -233,6 +234,7 @@ async fn replay(
         args.quiet,
         verbosity,
         secrets.clone(),
+        color,
     ));
     let (reporter, collected, expected) = (progress.clone(), verdicts.clone(), Arc::new(expected));
     let runs = runner::run(context.clone(), move |run| {
@@ -408,10 +410,18 @@ struct Progress {
     verbosity: Verbosity,
     /// For masking what `--verbose` shows.
     secrets: Secrets,
+    /// Whether diffs are coloured.
+    color: bool,
 }
 
 impl Progress {
-    fn new(steps: usize, quiet: bool, verbosity: Verbosity, secrets: Secrets) -> Progress {
+    fn new(
+        steps: usize,
+        quiet: bool,
+        verbosity: Verbosity,
+        secrets: Secrets,
+        color: bool,
+    ) -> Progress {
         let interactive = std::io::stderr().is_terminal()
             && std::env::var("CI").map_or(true, |ci| ci != "true")
             && !quiet;
@@ -429,6 +439,7 @@ impl Progress {
             quiet,
             verbosity,
             secrets,
+            color,
         }
     }
 
@@ -440,7 +451,7 @@ impl Progress {
             for path in &verdict.changed_paths {
                 text.push_str(&format!("           {path}\n"));
             }
-            text.push_str(&verdict.diff);
+            text.push_str(&paint(&verdict.diff, self.color));
         }
         match &self.bar {
             Some(bar) => {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 pub use rules::{DEFAULT_IGNORES, Rule, Rules};
-pub use text::{Color, unified};
+pub use text::{Line, Tag, Unified, unified};
 
 use crate::path::{Path, Segment};
 

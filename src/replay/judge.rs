@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::runner::{Outcome, StepRun};
-use crate::diff::{Change, Rules, compare, normalized, unified};
+use crate::diff::{Change, Rules, Unified, compare, normalized, unified};
 use crate::odoo::rpc::Answer;
 use crate::path::Path;
 use crate::template::suite::Suite;
@@ -47,9 +47,10 @@ pub struct Verdict {
     pub duration_ms: f64,
     pub attempts: u32,
     pub changed_paths: Vec<String>,
-    /// The unified diff of the normalised answers, when they differ.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub diff: String,
+    /// The unified diff of the normalised answers, when they differ: plain, for any report;
+    /// a terminal printer colours it.
+    #[serde(skip_serializing_if = "Unified::is_empty")]
+    pub diff: Unified,
     /// Paths whose values changed between repeated reads (`--learn-noise`), ignored here.
     pub learned_noise: Vec<String>,
     /// The live answer, kept for `--update` when it differs.
@@ -61,7 +62,6 @@ pub struct Verdict {
 pub struct Judge {
     pub suite: Arc<Suite>,
     pub rules: Rules,
-    pub color: bool,
     /// Baseline id → live id, from the captures of the steps judged so far.
     ids: Mutex<HashMap<i64, i64>>,
 }
@@ -69,11 +69,10 @@ pub struct Judge {
 const MAX_CHANGES: usize = 50;
 
 impl Judge {
-    pub fn new(suite: Arc<Suite>, rules: Rules, color: bool) -> Judge {
+    pub fn new(suite: Arc<Suite>, rules: Rules) -> Judge {
         Judge {
             suite,
             rules,
-            color,
             ids: Mutex::new(HashMap::new()),
         }
     }
@@ -101,7 +100,7 @@ impl Judge {
             duration_ms: run.elapsed.as_secs_f64() * 1e3,
             attempts: run.attempts,
             changed_paths: Vec::new(),
-            diff: String::new(),
+            diff: Unified::default(),
             learned_noise: run.noise.clone(),
             live: None,
         };
@@ -173,7 +172,6 @@ impl Judge {
             verdict.diff = unified(
                 &normalized(expected, &comparison, true),
                 &normalized(&live, &comparison, false),
-                self.color,
             );
             verdict.live = Some(live);
         }

@@ -1,5 +1,6 @@
-//! Presenting results: terminal tables, JUnit XML and JSON reports.
+//! Presenting results: terminal tables and colour, JUnit XML and JSON reports.
 
+pub mod color;
 pub mod json;
 pub mod junit;
 pub mod table;
