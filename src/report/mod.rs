@@ -4,4 +4,5 @@ pub mod color;
 pub mod json;
 pub mod junit;
 pub mod table;
+pub mod terminal;
 pub mod verbose;
