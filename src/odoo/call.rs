@@ -607,6 +607,30 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_body_that_is_not_utf8_is_no_answer() {
+        // A HAR keeps such a body as bytes (capture::har's tests); read, it is no JSON-RPC.
+        let mut exchange = crate::capture::test_exchange(
+            0,
+            "POST",
+            "http://o/web/dataset/call_kw/res.users/read",
+            r#"{"params":{}}"#,
+            Some((200, "")),
+        );
+        if let Some(response) = exchange.response.as_mut() {
+            response.body = Some(crate::capture::Body {
+                mime_type: Some("application/json".into()),
+                bytes: vec![0xff, 0xf0],
+            });
+        }
+        let call = classify(&exchange);
+        assert!(
+            matches!(call.answer, Answer::Unexpected(_)),
+            "{:?}",
+            call.answer
+        );
+    }
+
+    #[test]
     fn every_kind_is_read_back_from_its_name() {
         for kind in Kind::ALL {
             assert_eq!(Kind::from_name(kind.as_str()), Some(kind));
