@@ -8,7 +8,7 @@
 //! Switches inject faults: delays, cut connections, 5xx bursts, an HTML login page, JSON
 //! that is not JSON-RPC, sessions expiring, serialization failures, the server going away.
 //!
-//! Included with `#[path]` by the tests and benches that need it.
+//! Included with `#[path]` by the integration tests (`tests/it`) and the replay bench.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,9 +1,8 @@
 //! Regression replays for CI: verdicts, reports, baselines, noise and A/B, against the
 //! Odoo-compatible test server; and `odoo-har diff`.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use common::{Run, TempDir, odoo_har_env};
 use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};

@@ -1,6 +1,6 @@
 //! `extract`, `render` and `redact` as a user runs them.
 
-mod common;
+use crate::common;
 
 use common::{SECRETS, TempDir, files_below, odoo_har, odoo_har_env};
 use odoo_har::capture::{self, LoadOptions};

@@ -1,7 +1,7 @@
 //! `mock`: answers come from the recording, matched by meaning, in recorded order; replaying a
 //! capture against a mock of itself passes in every mode the capture allows.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

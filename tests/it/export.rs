@@ -1,8 +1,7 @@
 //! `export` in every format; curl and Python output run against the test server.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use common::{SECRETS, TempDir, odoo_har, odoo_har_env};
 use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};
