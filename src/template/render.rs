@@ -191,6 +191,13 @@ impl Renderer {
             .map_err(|err| render_error(&shown(), &err))
     }
 
+    /// What handlebars alone renders for a registered template, even one with a compiled
+    /// form: the reference that form must give byte for byte (its tests and the `engines`
+    /// fuzz target check it). `None` when handlebars refuses the values.
+    pub fn render_with_handlebars(&self, name: &str, values: &Values) -> Option<String> {
+        self.registry.render(name, &values.merged()).ok()
+    }
+
     /// Renders step `index` of a suite into the body it sends.
     pub fn render_step(&self, suite: &Suite, index: usize, values: &Values) -> Result<Rendered> {
         let step = suite.step(index);
