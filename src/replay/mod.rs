@@ -1,4 +1,4 @@
-//! Sending a suite's calls again, to any Odoo, as a [`Plan`] says: [`run`] replays a suite
+//! Sending a suite's calls again, to any Odoo, as a [`Plan`] says: [`run()`] replays a suite
 //! (A/B runs, `--update`, `--save-har`), [`auth`] decides how to log in and what to send per
 //! mode, [`client`] sends, [`runner`] orders, runs and retries, [`judge`] compares each answer
 //! with what was expected.

@@ -15,7 +15,7 @@ use crate::replay::runner::{Outcome, StepRun};
 use crate::replay::{DryRun, Observer};
 use crate::template::redact::Secrets;
 
-/// The terminal's [`Observer`]: a [`Progress`] for each server's run.
+/// The terminal's [`Observer`]: per-step lines (or a progress bar) for each server's run.
 pub struct Printer {
     quiet: bool,
     verbosity: Verbosity,
