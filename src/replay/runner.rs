@@ -668,33 +668,7 @@ fn record(secrets: &Secrets, index: usize, sent: &Sent, elapsed: Duration) -> Ex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::suite::{CaptureDef, FORMAT, Manifest, Step};
-
-    fn step(name: &str, read_only: bool, uses: &[&str], captures: &[&str]) -> Step {
-        Step {
-            name: name.into(),
-            kind: Kind::CallKw,
-            route: "/web/dataset/call_kw".into(),
-            service: None,
-            model: None,
-            method: None,
-            read_only,
-            params: format!("steps/{name}.params.hbs"),
-            baseline: None,
-            status: None,
-            captured_at: None,
-            uses: uses.iter().map(|u| u.to_string()).collect(),
-            captures: captures
-                .iter()
-                .map(|c| CaptureDef {
-                    name: c.to_string(),
-                    path: "$.result".into(),
-                    because: None,
-                })
-                .collect(),
-            ignore: Vec::new(),
-        }
-    }
+    use crate::template::suite::{FORMAT, Manifest, test_step as step};
 
     #[test]
     fn reads_between_writes_run_together_and_captures_wait() {

@@ -482,6 +482,34 @@ pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
     Ok(())
 }
 
+/// A step for tests: a `call_kw` named `name`, its captures at `$.result`.
+#[cfg(test)]
+pub(crate) fn test_step(name: &str, read_only: bool, uses: &[&str], captures: &[&str]) -> Step {
+    Step {
+        name: name.into(),
+        kind: Kind::CallKw,
+        route: "/web/dataset/call_kw".into(),
+        service: None,
+        model: None,
+        method: None,
+        read_only,
+        params: format!("steps/{name}.params.hbs"),
+        baseline: None,
+        status: None,
+        captured_at: None,
+        uses: uses.iter().map(|u| u.to_string()).collect(),
+        captures: captures
+            .iter()
+            .map(|c| CaptureDef {
+                name: c.to_string(),
+                path: "$.result".into(),
+                because: None,
+            })
+            .collect(),
+        ignore: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,26 +529,11 @@ mod tests {
     }
 
     fn step(name: &str, read_only: bool) -> Step {
-        Step {
-            name: name.into(),
-            kind: Kind::CallKw,
-            route: "/web/dataset/call_kw".into(),
-            service: None,
-            model: None,
-            method: None,
-            read_only,
-            params: format!("steps/{name}.params.hbs"),
-            baseline: Some(format!("steps/{name}.response.json")),
-            status: None,
-            captured_at: None,
-            uses: vec![],
-            captures: vec![CaptureDef {
-                name: format!("{name}_result"),
-                path: "$.result[0].id".into(),
-                because: None,
-            }],
-            ignore: vec!["$.result[*].phone".into(), "$.result[oops]".into()],
-        }
+        let mut step = test_step(name, read_only, &[], &[&format!("{name}_result")]);
+        step.baseline = Some(format!("steps/{name}.response.json"));
+        step.captures[0].path = "$.result[0].id".into();
+        step.ignore = vec!["$.result[*].phone".into(), "$.result[oops]".into()];
+        step
     }
 
     #[test]
