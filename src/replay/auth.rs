@@ -48,10 +48,15 @@ impl Mode {
 /// print as `***` wherever this is shown.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
+    /// The database to log in to.
     pub db: Option<String>,
+    /// The user's login.
     pub login: Option<String>,
+    /// A password, for a web session or the external API.
     pub password: Option<Secret>,
+    /// An API key, for the external API or JSON-2.
     pub api_key: Option<Secret>,
+    /// The user's id, to skip asking for it (`jsonrpc` mode).
     pub uid: Option<i64>,
 }
 
