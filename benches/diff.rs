@@ -69,8 +69,8 @@ fn main() {
             diff_bytes += diff::unified(
                 &diff::normalized(baseline, &comparison, true),
                 &diff::normalized(live, &comparison, false),
-                false,
             )
+            .to_string()
             .len();
         }
     }

@@ -21,10 +21,12 @@ use odoo_har::odoo::session::Identity;
 use odoo_har::replay::auth::{Auth, Credentials, Mode, has_web_steps};
 use odoo_har::replay::client::Client;
 use odoo_har::replay::runner::{self, Context, Options, Outcome};
+use odoo_har::secret::Secret;
 use odoo_har::template::extract::{self, Options as ExtractOptions};
 use odoo_har::template::redact::Secrets;
 use odoo_har::template::render::{self, Renderer};
 use odoo_har::template::suite::Suite;
+use odoo_har::template::values::Values;
 use serde_json::{Map, Value, json};
 
 fn jobs() -> usize {
@@ -92,7 +94,8 @@ fn main() {
         vec!["bench.har".into()],
         &ExtractOptions::default(),
     );
-    let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files);
+    let suite = Suite::from_memory("bench", extracted.manifest, &extracted.files)
+        .expect("the extracted suite loads");
     println!(
         "{} steps against {} at --jobs {}",
         suite.manifest.steps.len(),
@@ -179,7 +182,7 @@ fn credentials() -> Credentials {
         db: Some(fake_odoo::DB.into()),
         login: Some(fake_odoo::LOGIN.into()),
         password: None,
-        api_key: Some(fake_odoo::API_KEY.into()),
+        api_key: Some(Secret::new(fake_odoo::API_KEY)),
         uid: None,
     }
 }
@@ -254,7 +257,7 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
     let bodies: Vec<bytes::Bytes> = (0..suite.manifest.steps.len())
         .map(|i| {
             let text = renderer
-                .render_step_text(suite, i, &render::Values::new(&values))
+                .render_step_text(suite, i, &Values::new(&values))
                 .expect("render");
             let spliced = odoo_har::odoo::convert::call_kw_text_to_execute_kw(
                 &text,
@@ -306,7 +309,7 @@ fn probe(suite: &Suite) {
     for i in 0..suite.manifest.steps.len() {
         bodies.push(
             renderer
-                .render_step_text(suite, i, &render::Values::new(&values))
+                .render_step_text(suite, i, &Values::new(&values))
                 .expect("render"),
         );
     }

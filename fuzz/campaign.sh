@@ -16,7 +16,7 @@ runs="${RUNS:-10000000}"
 lanes="${LANES:-2}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(capture render manifest snippet xmlrpc domain)
+    targets=(capture render engines manifest snippet xmlrpc domain)
 fi
 logs="${LOGS:-$(mktemp -d)}"
 mkdir -p "$logs"

@@ -403,7 +403,7 @@ pub struct CompareArgs {
 
     /// Colour the diffs
     #[arg(long, value_enum, default_value = "auto")]
-    pub color: crate::diff::Color,
+    pub color: crate::report::color::Color,
 }
 
 #[derive(Debug, Args)]

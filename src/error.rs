@@ -104,6 +104,17 @@ pub fn json_syntax(file: &str, err: &serde_json::Error) -> Error {
     Error::input(file, place, message)
 }
 
+/// Writes a file the user named (a report, a baseline, a saved HAR); the error names it.
+pub fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            None,
+            format!("cannot write: {e}"),
+        )
+    })
+}
+
 /// serde_json appends " at line L column C" to its messages; we show the place ourselves.
 pub(crate) fn strip_serde_position(message: &str) -> String {
     match message.rfind(" at line ") {

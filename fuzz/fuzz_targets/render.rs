@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use odoo_har::template::render::{Renderer, Values};
+use odoo_har::template::render::Renderer;
+use odoo_har::template::values::Values;
 use serde_json::{Map, Value};
 
 thread_local! {

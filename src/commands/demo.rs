@@ -230,7 +230,7 @@ fn start_mock(suite: &Suite, change: Option<(&str, &str)>) -> Result<Background>
             s.model.as_deref() == Some("res.users") && s.method.as_deref() == Some("read")
         });
         let record = preferences
-            .and_then(|i| suite.baselines[i].as_mut())
+            .and_then(|i| suite.baseline_mut(i))
             .and_then(|b| b.pointer_mut("/result/0"))
             .and_then(Value::as_object_mut)
             .ok_or_else(|| Error::Setup("the bundled capture has no Preferences answer".into()))?;

@@ -5,8 +5,9 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::cli::DiffArgs;
-use crate::diff::{self, Change, Rules};
+use crate::diff::{self, Rules};
 use crate::error::{Error, Result};
+use crate::report::color::paint;
 
 fn read(path: &std::path::Path) -> Result<Value> {
     let shown = path.display().to_string();
@@ -29,9 +30,11 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> Result<i32> {
         return Ok(0);
     }
     let color = args.compare.color.enabled();
-    let text = diff::unified(
-        &diff::normalized(&expected, &comparison, true),
-        &diff::normalized(&actual, &comparison, false),
+    let text = paint(
+        &diff::unified(
+            &diff::normalized(&expected, &comparison, true),
+            &diff::normalized(&actual, &comparison, false),
+        ),
         color,
     );
     super::print((|| {
@@ -39,17 +42,13 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> Result<i32> {
             writeln!(out, "{}", change.describe())?;
         }
         writeln!(out, "\n{text}")?;
-        writeln!(out, "{} changed", plural(&changes))
+        writeln!(
+            out,
+            "{} changed",
+            crate::text::plural(changes.len(), "path")
+        )
     })())?;
     Ok(1)
-}
-
-fn plural(changes: &[Change]) -> String {
-    if changes.len() == 1 {
-        "1 path".into()
-    } else {
-        format!("{} paths", changes.len())
-    }
 }
 
 /// The rules `--ignore`, `--unordered` and `--no-default-ignores` give.

@@ -3,14 +3,15 @@
 use std::io::Write;
 
 use crate::cli::ExportArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, write_file};
 use crate::export;
+use crate::template::load::suite_or_captures;
 use crate::template::render::Renderer;
 
 pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
     let model = super::glob(args.model.as_deref(), "--model")?;
     let method = super::glob(args.method.as_deref(), "--method")?;
-    let (suite, _) = super::replay::load_inputs(&args.inputs)?;
+    let (suite, _) = suite_or_captures(&args.inputs)?;
     let mut renderer = Renderer::new(args.templates.as_deref())?;
     renderer.add_suite(&suite)?;
     let selected: Vec<usize> = suite
@@ -65,13 +66,7 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
                     std::slice::from_ref(call),
                 )?;
                 let path = dir.join(format!("{}.{}", call.name, args.format.extension()));
-                std::fs::write(&path, text).map_err(|e| {
-                    Error::input(
-                        path.display().to_string(),
-                        None,
-                        format!("cannot write: {e}"),
-                    )
-                })?;
+                write_file(&path, &text)?;
             }
             super::print(writeln!(
                 out,
@@ -82,13 +77,7 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
         }
         (Some(file), None) => {
             let text = export::render(&renderer, args.format, &source, &suite, &captured, &calls)?;
-            std::fs::write(file, text).map_err(|e| {
-                Error::input(
-                    file.display().to_string(),
-                    None,
-                    format!("cannot write: {e}"),
-                )
-            })?;
+            write_file(file, &text)?;
         }
         (None, None) => {
             let text = export::render(&renderer, args.format, &source, &suite, &captured, &calls)?;

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use super::Loaded;
 use crate::cli::ExtractArgs;
 use crate::error::{Error, Result};
 use crate::template::extract::Options;
@@ -17,7 +16,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         dedupe: args.dedupe,
         with_ui: args.with_ui,
     };
-    let loaded = Loaded::from_args(&args.input)?;
+    let loaded = super::loaded(&args.input)?;
     let extracted = loaded.extract(&options);
     if extracted.manifest.steps.is_empty() {
         return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")

@@ -6,12 +6,12 @@ use glob::Pattern;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Loaded;
 use crate::cli::InspectArgs;
 use crate::error::Result;
 use crate::odoo::rpc::Answer;
 use crate::odoo::{Kind, OdooCall};
 use crate::report::table::{self, Column};
+use crate::template::load::Loaded;
 
 /// One listed call, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -42,7 +42,7 @@ pub struct Row {
 }
 
 pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<i32> {
-    let loaded = Loaded::from_args(&args.input)?;
+    let loaded = super::loaded(&args.input)?;
     write_loaded(out, args, &loaded)?;
     Ok(0)
 }
@@ -206,7 +206,7 @@ fn summary(call: &OdooCall) -> String {
 }
 
 fn compact(value: &Value) -> String {
-    table::truncate(&value.to_string(), 48)
+    crate::text::truncate(&value.to_string(), 48)
 }
 
 fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::Result<()> {

@@ -9,6 +9,7 @@ use crate::cli::MockArgs;
 use crate::error::{Error, Result};
 use crate::mock::http;
 use crate::mock::server::{self, Log, Mock};
+use crate::template::load::suite_or_captures;
 
 pub fn run(args: &MockArgs, out: &mut impl Write) -> Result<i32> {
     let addr: SocketAddr = args.listen.parse().map_err(|_| {
@@ -29,7 +30,7 @@ pub fn run(args: &MockArgs, out: &mut impl Write) -> Result<i32> {
         }
         _ => None,
     };
-    let (suite, _) = super::replay::load_inputs(&args.inputs)?;
+    let (suite, _) = suite_or_captures(&args.inputs)?;
     let mock = Arc::new(Mock::of_suite(&suite, login, args.match_loose)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -13,11 +13,10 @@ pub mod render;
 pub mod replay;
 pub mod whoami;
 
-use crate::capture::{self, Capture, Exchange, LoadOptions};
+use crate::capture::LoadOptions;
 use crate::cli::{CaptureArgs, Command};
 use crate::error::{Error, Result};
-use crate::odoo::{OdooCall, classify};
-use crate::template::extract::Extracted;
+use crate::template::load::Loaded;
 
 /// Runs one command; the exit code it asks for, or the error that stopped it.
 pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
@@ -37,76 +36,12 @@ pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
     }
 }
 
-/// Captures read from the command line, with every exchange recognised.
-pub struct Loaded {
-    pub captures: Vec<Capture>,
-    pub exchanges: Vec<Exchange>,
-    pub calls: Vec<OdooCall>,
-}
-
-impl Loaded {
-    /// Reads every capture named on the command line; the first bad one stops the command.
-    pub fn from_args(args: &CaptureArgs) -> Result<Loaded> {
-        if args.captures.iter().filter(|c| *c == "-").count() > 1 {
-            return Err(Error::Usage(
-                "standard input (-) can be read only once".into(),
-            ));
-        }
-        let options = LoadOptions {
-            url: args.url.clone(),
-        };
-        let mut captures = Vec::with_capacity(args.captures.len());
-        for path in &args.captures {
-            captures.push(capture::load(path, &options)?);
-        }
-        Ok(Loaded::from_captures(captures))
-    }
-
-    /// Recognises the calls in captures already read.
-    pub fn from_captures(mut captures: Vec<Capture>) -> Loaded {
-        let exchanges: Vec<Exchange> = captures
-            .iter_mut()
-            .flat_map(|c| std::mem::take(&mut c.exchanges))
-            .collect();
-        let calls = exchanges.iter().map(classify).collect();
-        Loaded {
-            captures,
-            exchanges,
-            calls,
-        }
-    }
-
-    /// True when provenance must name the file, because several were read.
-    /// The suite these captures make: identity discovered, secrets found, calls templated.
-    pub fn extract(&self, options: &crate::template::extract::Options) -> Extracted {
-        let identity = crate::odoo::session::Identity::discover(&self.exchanges, &self.calls);
-        let secrets = crate::template::redact::Secrets::collect(&self.exchanges);
-        let sources = self.captures.iter().map(|c| c.file.to_string()).collect();
-        crate::template::extract::extract(
-            &self.exchanges,
-            &self.calls,
-            &identity,
-            &secrets,
-            sources,
-            options,
-        )
-    }
-
-    pub fn several_files(&self) -> bool {
-        self.captures.len() > 1
-    }
-
-    /// `odoo16.har (HAR, Playwright 1.65.1)` for each capture.
-    pub fn describe(&self) -> String {
-        self.captures
-            .iter()
-            .map(|c| match &c.creator {
-                Some(creator) => format!("{} ({}, {creator})", c.file, c.format),
-                None => format!("{} ({})", c.file, c.format),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+/// Reads every capture named on the command line; the first bad one stops the command.
+pub fn loaded(args: &CaptureArgs) -> Result<Loaded> {
+    let options = LoadOptions {
+        url: args.url.clone(),
+    };
+    Loaded::read(&args.captures, &options)
 }
 
 /// Compiles a `--model`/`--method` glob.

@@ -8,6 +8,7 @@ use crate::cli::RenderArgs;
 use crate::error::{Error, Result};
 use crate::template::render::{self, Renderer};
 use crate::template::suite::Suite;
+use crate::template::values::Values;
 
 /// Shown instead of a secret unless `--reveal-secrets`.
 pub const MASK: &str = "***";
@@ -53,7 +54,7 @@ pub fn run(args: &RenderArgs, out: &mut impl Write) -> Result<i32> {
         }
     };
     for index in selected {
-        let rendered = renderer.render_step(&suite, index, &render::Values::new(&values))?;
+        let rendered = renderer.render_step(&suite, index, &Values::new(&values))?;
         super::print(if args.json {
             serde_json::to_writer(&mut *out, &rendered)
                 .map_err(std::io::Error::from)
@@ -104,7 +105,7 @@ fn render_file(args: &RenderArgs, renderer: &mut Renderer, out: &mut impl Write)
         .map_err(|e| Error::input(&shown, None, format!("cannot read: {e}")))?;
     renderer.add_file(&shown, &text)?;
     let values = render::variables(&Default::default(), &[], &sources(args))?;
-    let rendered = renderer.render_text(&shown, &render::Values::new(&values), || shown.clone())?;
+    let rendered = renderer.render_text(&shown, &Values::new(&values), || shown.clone())?;
     let pretty = serde_json::from_str::<Value>(&rendered)
         .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
         .unwrap_or(rendered);

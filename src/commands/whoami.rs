@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Loaded;
 use crate::cli::WhoamiArgs;
 use crate::error::Result;
 use crate::odoo::session::{Field, Identity, SecretKind};
+use crate::template::load::Loaded;
 
 pub fn run(args: &WhoamiArgs, out: &mut impl Write) -> Result<i32> {
-    let loaded = Loaded::from_args(&args.input)?;
+    let loaded = super::loaded(&args.input)?;
     write_loaded(out, &loaded, args.json)?;
     Ok(0)
 }
@@ -214,7 +214,7 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         } else {
             format!(
                 "{label:<15} {:<value_width$}  {place}",
-                crate::report::table::truncate(&shown, 40)
+                crate::text::truncate(&shown, 40)
             )
         };
         writeln!(out, "{}", line.trim_end())?;

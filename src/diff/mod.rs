@@ -9,14 +9,13 @@
 mod rules;
 mod text;
 pub mod time;
-pub mod verdict;
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 pub use rules::{DEFAULT_IGNORES, Rule, Rules};
-pub use text::{Color, unified};
+pub use text::{Line, Tag, Unified, unified};
 pub use time::TimeShift;
 
 use crate::path::{Path, Segment};
@@ -34,7 +33,7 @@ impl Change {
     pub fn describe(&self) -> String {
         let show = |v: &Option<Value>| match v {
             None => "(absent)".to_string(),
-            Some(value) => crate::report::table::truncate(&value.to_string(), 60),
+            Some(value) => crate::text::truncate(&value.to_string(), 60),
         };
         format!(
             "{}: {} → {}",
@@ -152,7 +151,7 @@ pub fn compare_relative(
 }
 
 /// What a baseline that stood for a secret holds instead.
-const PLACEHOLDER: &str = crate::template::redact::REDACTED;
+const PLACEHOLDER: &str = crate::secret::REDACTED;
 
 struct Walker<'c, 'a> {
     comparison: &'c Comparison<'a>,

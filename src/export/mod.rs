@@ -12,11 +12,13 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::odoo::Kind;
 use crate::odoo::convert::ModelCall;
 use crate::odoo::xmlrpc;
 use crate::path::{Path, Segment};
-use crate::template::render::{self, Renderer, Values};
+use crate::template::render::{self, Renderer};
 use crate::template::suite::Suite;
+use crate::template::values::Values;
 
 /// The formats `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -182,7 +184,7 @@ pub fn calls(
     }
     let mut calls = Vec::new();
     for &index in selected {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let text = renderer.render_step_text(suite, index, &Values::new(&values))?;
         let body: Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(&step.name, None, e.to_string()))?;
@@ -218,13 +220,7 @@ pub fn calls(
                 call.note = no_equivalent(&step.route, &why.0);
                 call.json2_note = call.note.clone();
             }
-            Ok(model_call) => fill(
-                &mut call,
-                model_call,
-                step,
-                suite.baselines[index].as_ref(),
-                &captured,
-            ),
+            Ok(model_call) => fill(&mut call, model_call, &step, step.baseline, &captured),
         }
         calls.push(call);
     }
@@ -352,7 +348,7 @@ fn fill(
     });
     let from_result = |path: &str| -> Vec<Segment> {
         let parsed = Path::parse(path).map(|p| p.0).unwrap_or_default();
-        if step.kind == "json2" {
+        if step.kind == Kind::Json2 {
             parsed
         } else {
             parsed.into_iter().skip(1).collect()
@@ -464,7 +460,7 @@ fn asserts(
 /// Asserts on a result's shape: counts, types, booleans.
 fn shape(step: &crate::template::suite::Step, baseline: Option<&Value>) -> Vec<String> {
     let result = match baseline {
-        Some(document) if step.kind == "json2" => Some(document),
+        Some(document) if step.kind == Kind::Json2 => Some(document),
         Some(document) => document.get("result"),
         None => None,
     };

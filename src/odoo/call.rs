@@ -3,16 +3,17 @@
 //! Routes and parameter places follow odoo-protocol.md §1.3 and §3; the model and method of a
 //! web call always come from `params`, never from the URL suffix, which is cosmetic (§1.3).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rpc::{self, Answer};
+use super::rpc::{self, Answer, Dialect};
 use super::xmlrpc;
 use crate::capture::Exchange;
 
-/// What kind of Odoo traffic an exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What kind of Odoo traffic an exchange is. Written and read by its name ([`Kind::as_str`]),
+/// as `inspect` shows it and a suite's manifest stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Kind {
     /// `/web/dataset/call_kw[/<model>/<method>]`: the web client's ORM calls.
     CallKw,
@@ -53,6 +54,33 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order they are declared.
+    pub const ALL: [Kind; 18] = [
+        Kind::CallKw,
+        Kind::CallButton,
+        Kind::SearchRead,
+        Kind::Dataset,
+        Kind::ActionLoad,
+        Kind::ActionRun,
+        Kind::Action,
+        Kind::Authenticate,
+        Kind::SessionInfo,
+        Kind::Session,
+        Kind::VersionInfo,
+        Kind::WebLogin,
+        Kind::WebPage,
+        Kind::JsonRpc,
+        Kind::XmlRpc,
+        Kind::Json2,
+        Kind::OtherRpc,
+        Kind::NotOdoo,
+    ];
+
+    /// The kind of that name (`call_kw`, `json2`, …).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     /// The name shown in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,12 +105,55 @@ impl Kind {
         }
     }
 
+    /// How a step of this kind stores its answers: JSON-2 steps as bare values, every other
+    /// step as a JSON-RPC envelope (an XML-RPC call becomes its `/jsonrpc` twin).
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Kind::Json2 => Dialect::Json2,
+            _ => Dialect::JsonRpc,
+        }
+    }
+
     /// True for calls into a model's methods, whatever the dialect.
     pub fn is_model_call(self) -> bool {
         matches!(
             self,
             Kind::CallKw | Kind::CallButton | Kind::SearchRead | Kind::Json2
         )
+    }
+}
+
+impl From<Kind> for &'static str {
+    fn from(kind: Kind) -> &'static str {
+        kind.as_str()
+    }
+}
+
+impl TryFrom<String> for Kind {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Kind, String> {
+        Kind::from_name(&name).ok_or_else(|| {
+            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            format!(
+                "`{name}` is not a kind of call odoo-har knows ({})",
+                known.join(", ")
+            )
+        })
+    }
+}
+
+impl AsRef<str> for Kind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+// A kind equals its name: the mock still compares a step's kind with names (it moves onto
+// hyper on another branch, and switches to the variants there).
+impl PartialEq<&str> for Kind {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
     }
 }
 
@@ -534,6 +605,49 @@ mod tests {
     use super::*;
     use crate::capture::NameValue;
     use serde_json::json;
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_no_answer() {
+        // A HAR keeps such a body as bytes (capture::har's tests); read, it is no JSON-RPC.
+        let mut exchange = crate::capture::test_exchange(
+            0,
+            "POST",
+            "http://o/web/dataset/call_kw/res.users/read",
+            r#"{"params":{}}"#,
+            Some((200, "")),
+        );
+        if let Some(response) = exchange.response.as_mut() {
+            response.body = Some(crate::capture::Body {
+                mime_type: Some("application/json".into()),
+                bytes: vec![0xff, 0xf0],
+            });
+        }
+        let call = classify(&exchange);
+        assert!(
+            matches!(call.answer, Answer::Unexpected(_)),
+            "{:?}",
+            call.answer
+        );
+    }
+
+    #[test]
+    fn every_kind_is_read_back_from_its_name() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
+        }
+        let names: std::collections::BTreeSet<_> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), Kind::ALL.len());
+        assert_eq!(
+            serde_json::from_value::<Kind>(json!("json2")).unwrap(),
+            Kind::Json2
+        );
+        let unknown = serde_json::from_value::<Kind>(json!("rpc")).unwrap_err();
+        assert!(
+            unknown.to_string().contains("`rpc` is not a kind of call"),
+            "{unknown}"
+        );
+    }
 
     fn exchange(method: &str, url: &str, body: &str, response: Option<(u16, &str)>) -> Exchange {
         let mut exchange = crate::capture::test_exchange(0, method, url, body, response);

@@ -107,16 +107,25 @@ fn is_ids(value: &Value) -> bool {
 }
 
 impl ModelCall {
-    /// Reads the model call out of a request body of `kind` (as `inspect` names kinds) sent
-    /// to `route`. Routes that are not model calls (`/web/action/load`, session routes) have
+    /// Reads the model call out of a request body of `kind` (a [`Kind`](super::Kind), or its
+    /// name as `inspect` shows it) sent to `route`. Routes that are not model calls (`/web/action/load`, session routes) have
     /// no model call.
-    pub fn from_body(kind: &str, route: &str, body: &Value) -> Result<ModelCall, Unsupported> {
+    pub fn from_body<K: AsRef<str> + ?Sized>(
+        kind: &K,
+        route: &str,
+        body: &Value,
+    ) -> Result<ModelCall, Unsupported> {
         ModelCall::from_value(kind, route, body.clone())
     }
 
     /// [`ModelCall::from_body`] for a body the caller no longer needs: its parts are moved,
     /// not copied (a replay converts every step).
-    pub fn from_value(kind: &str, route: &str, mut body: Value) -> Result<ModelCall, Unsupported> {
+    pub fn from_value<K: AsRef<str> + ?Sized>(
+        kind: &K,
+        route: &str,
+        mut body: Value,
+    ) -> Result<ModelCall, Unsupported> {
+        let kind = kind.as_ref();
         let mut params = body
             .get_mut("params")
             .map(Value::take)

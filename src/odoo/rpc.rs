@@ -2,7 +2,7 @@
 //! HTTP-status errors, and XML-RPC faults (odoo-protocol.md §1.2, §3.7, §4).
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::xmlrpc;
 
@@ -95,6 +95,60 @@ pub enum Answer {
     Error(OdooError),
     /// The body is not what the route answers with (an HTML login page, a proxy error).
     Unexpected(String),
+}
+
+/// How an answer is shaped: a JSON-RPC 2.0 envelope (web routes, `/jsonrpc`, and the
+/// baselines of every step but JSON-2 ones), or Odoo 19's JSON-2 bare value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    JsonRpc,
+    Json2,
+}
+
+impl Dialect {
+    /// What a response body in this dialect said.
+    pub fn answer(self, status: u16, body: &[u8]) -> Answer {
+        match self {
+            Dialect::Json2 => json2_answer(status, body),
+            Dialect::JsonRpc => json_rpc_answer(body),
+        }
+    }
+
+    /// The result an answer document holds, or Odoo's error: the one reading of a stored
+    /// answer (a baseline, or a live answer in its shape). A JSON-RPC envelope has a non-null
+    /// `error`, or a `result` (absent, `None`, when the method returned nothing); a JSON-2
+    /// answer is Odoo's error object (`name`, `message`, `debug`), or else the result itself.
+    pub fn outcome(self, document: &Value) -> Result<Option<&Value>, &Value> {
+        match self {
+            Dialect::JsonRpc => match document.get("error") {
+                Some(error) if !error.is_null() => Err(error),
+                _ => Ok(document.get("result")),
+            },
+            Dialect::Json2
+                if document.get("name").is_some()
+                    && document.get("message").is_some()
+                    && document.get("debug").is_some() =>
+            {
+                Err(document)
+            }
+            Dialect::Json2 => Ok(Some(document)),
+        }
+    }
+
+    /// A result, or Odoo's error, shaped as this dialect's answer: what a step of this dialect
+    /// stores when the other dialect carried its answer.
+    pub fn document(self, outcome: Result<Value, &OdooError>) -> Value {
+        match (self, outcome) {
+            (Dialect::JsonRpc, Ok(result)) => {
+                json!({"jsonrpc": "2.0", "id": null, "result": result})
+            }
+            (Dialect::JsonRpc, Err(error)) => {
+                json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error", "data": {"name": error.name, "message": error.message}}})
+            }
+            (Dialect::Json2, Ok(result)) => result,
+            (Dialect::Json2, Err(error)) => json!({"name": error.name, "message": error.message}),
+        }
+    }
 }
 
 /// Reads a JSON-RPC 2.0 response body (web routes and `/jsonrpc`).
@@ -254,6 +308,43 @@ pub fn describe_unexpected(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_answers_read_and_shaped_per_dialect() {
+        let envelope = json!({"jsonrpc": "2.0", "id": 1, "result": [7]});
+        assert_eq!(Dialect::JsonRpc.outcome(&envelope), Ok(Some(&json!([7]))));
+        let nothing = json!({"jsonrpc": "2.0", "id": 1, "error": null});
+        assert_eq!(Dialect::JsonRpc.outcome(&nothing), Ok(None));
+        let failed = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": 200}});
+        assert_eq!(
+            Dialect::JsonRpc.outcome(&failed),
+            Err(&json!({"code": 200}))
+        );
+        let error = json!({"name": "odoo.exceptions.UserError", "message": "no", "debug": ""});
+        assert_eq!(Dialect::Json2.outcome(&error), Err(&error));
+        // A record with a `name` and a `message` is a result.
+        let record = json!({"name": "x", "message": "y"});
+        assert_eq!(Dialect::Json2.outcome(&record), Ok(Some(&record)));
+        let odoo_error = OdooError {
+            code: None,
+            name: Some("odoo.exceptions.UserError".into()),
+            message: "no".into(),
+            debug: None,
+        };
+        assert_eq!(
+            Dialect::Json2.document(Err(&odoo_error)),
+            json!({"name": "odoo.exceptions.UserError", "message": "no"})
+        );
+        let wrapped = Dialect::JsonRpc.document(Err(&odoo_error));
+        assert_eq!(
+            Dialect::JsonRpc.outcome(&wrapped).unwrap_err()["data"]["name"],
+            "odoo.exceptions.UserError"
+        );
+        assert_eq!(
+            Dialect::JsonRpc.document(Ok(json!(5))),
+            json!({"jsonrpc": "2.0", "id": null, "result": 5})
+        );
+    }
 
     #[test]
     fn results_absent_results_and_errors() {

@@ -13,8 +13,10 @@ use tokio::sync::Mutex;
 
 use super::client::{Client, HttpReply};
 use crate::error::{Error, Result};
+use crate::odoo::Kind;
 use crate::odoo::convert::{self, ModelCall, Unsupported};
-use crate::odoo::rpc::{self, Answer};
+use crate::odoo::rpc::{self, Answer, Dialect};
+use crate::secret::Secret;
 use crate::template::suite::Step;
 
 /// The ways to authenticate and send.
@@ -42,20 +44,19 @@ impl Mode {
     }
 }
 
-/// How an answer is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    JsonRpc,
-    Json2,
-}
-
-/// What the user gave to log in. Secrets come from the environment or standard input.
+/// What the user gave to log in. Secrets come from the environment or standard input, and
+/// print as `***` wherever this is shown.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
+    /// The database to log in to.
     pub db: Option<String>,
+    /// The user's login.
     pub login: Option<String>,
-    pub password: Option<String>,
-    pub api_key: Option<String>,
+    /// A password, for a web session or the external API.
+    pub password: Option<Secret>,
+    /// An API key, for the external API or JSON-2.
+    pub api_key: Option<Secret>,
+    /// The user's id, to skip asking for it (`jsonrpc` mode).
     pub uid: Option<i64>,
 }
 
@@ -88,14 +89,14 @@ pub struct Auth {
 pub fn has_web_steps(steps: &[Step]) -> bool {
     steps
         .iter()
-        .any(|s| !matches!(s.kind.as_str(), "jsonrpc" | "json2") && !sessionless(&s.kind))
+        .any(|s| !matches!(s.kind, Kind::JsonRpc | Kind::Json2) && !sessionless(s.kind))
 }
 
 /// Web routes Odoo serves with `auth="none"`: any mode sends them as recorded, with no
 /// session. OdooRPC asks `/web/webclient/version_info` first, so a script's recording has it
 /// (16 and 19 `addons/web/controllers/webclient.py`).
-fn sessionless(kind: &str) -> bool {
-    kind == "version_info"
+fn sessionless(kind: Kind) -> bool {
+    kind == Kind::VersionInfo
 }
 
 impl Auth {
@@ -190,7 +191,7 @@ impl Auth {
             .rpc(
                 client,
                 "/web/session/authenticate",
-                json!({"db": self.db, "login": login, "password": password}),
+                json!({"db": self.db, "login": login, "password": password.expose()}),
             )
             .await?;
         let answer = result_of(&reply).map_err(|why| self.refused(&why))?;
@@ -276,8 +277,9 @@ impl Auth {
     fn secret(&self) -> Option<&str> {
         self.credentials
             .api_key
-            .as_deref()
-            .or(self.credentials.password.as_deref())
+            .as_ref()
+            .or(self.credentials.password.as_ref())
+            .map(Secret::expose)
     }
 
     fn json2_headers(&self) -> Vec<(String, String)> {
@@ -286,7 +288,7 @@ impl Auth {
                 "Authorization".into(),
                 format!(
                     "bearer {}",
-                    self.credentials.api_key.as_deref().unwrap_or_default()
+                    self.credentials.api_key.as_ref().map_or("", Secret::expose)
                 ),
             ),
             ("X-Odoo-Database".into(), self.db.clone()),
@@ -309,7 +311,7 @@ impl Auth {
         let mut values: Vec<String> = [&self.credentials.password, &self.credentials.api_key]
             .into_iter()
             .flatten()
-            .cloned()
+            .map(|secret| secret.expose().to_string())
             .collect();
         values.extend(self.cookie.lock().await.clone());
         values
@@ -318,7 +320,7 @@ impl Auth {
     /// What to send for a step of `kind` whose rendered body is the JSON text `body`.
     pub fn prepare(
         &self,
-        kind: &str,
+        kind: Kind,
         route: &str,
         body: String,
         rpc_id: u64,
@@ -337,37 +339,37 @@ impl Auth {
         let bytes = |value: &Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
         match self.mode {
             Mode::Session => match kind {
-                "json2" if self.credentials.api_key.is_some() => Ok(Prepared {
+                Kind::Json2 if self.credentials.api_key.is_some() => Ok(Prepared {
                     route: route.into(),
                     body: Bytes::from(body),
                     headers: self.json2_headers(),
                     dialect: Dialect::Json2,
                     web: false,
                 }),
-                "json2" => Err(Unsupported(
+                Kind::Json2 => Err(Unsupported(
                     "a JSON-2 call needs an API key (ODOO_API_KEY); or replay with --mode jsonrpc"
                         .into(),
                 )),
-                "jsonrpc" => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
+                Kind::JsonRpc => Ok(jsonrpc(route.into(), Bytes::from(body), false)),
                 _ => Ok(jsonrpc(route.into(), Bytes::from(body), true)),
             },
             Mode::Jsonrpc | Mode::Json2 if sessionless(kind) => {
                 Ok(jsonrpc(route.into(), Bytes::from(body), false))
             }
             Mode::Jsonrpc => {
-                if kind == "jsonrpc" {
+                if kind == Kind::JsonRpc {
                     return Ok(jsonrpc(route.into(), Bytes::from(body), false));
                 }
                 let (db, uid) = (json!(self.db), json!(self.uid));
                 let secret = Value::String(self.secret().unwrap_or_default().to_string());
                 // Web calls, the common case, convert without building a tree.
-                if matches!(kind, "call_kw" | "call_button" | "dataset")
+                if matches!(kind, Kind::CallKw | Kind::CallButton | Kind::Dataset)
                     && let Some(text) =
                         convert::call_kw_text_to_execute_kw(&body, &db, &uid, &secret, rpc_id)
                 {
                     return Ok(jsonrpc("/jsonrpc".into(), Bytes::from(text), false));
                 }
-                let call = ModelCall::from_value(kind, route, parse(&body)?)?;
+                let call = ModelCall::from_value(&kind, route, parse(&body)?)?;
                 Ok(jsonrpc(
                     "/jsonrpc".into(),
                     bytes(&call.execute_kw(&db, &uid, &secret, rpc_id)),
@@ -375,11 +377,11 @@ impl Auth {
                 ))
             }
             Mode::Json2 => {
-                let (route, body) = if kind == "json2" {
+                let (route, body) = if kind == Kind::Json2 {
                     (route.to_string(), Bytes::from(body))
                 } else {
                     let (route, value) =
-                        ModelCall::from_value(kind, route, parse(&body)?)?.json2()?;
+                        ModelCall::from_value(&kind, route, parse(&body)?)?.json2()?;
                     (route, bytes(&value))
                 };
                 Ok(Prepared {
@@ -452,5 +454,27 @@ fn result_of(reply: &HttpReply) -> std::result::Result<Value, String> {
         Answer::Empty => Ok(Value::Null),
         Answer::Unexpected(what) => Err(format!("HTTP {}: {what}", reply.status)),
         Answer::None => Err("no answer".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_print_without_their_secrets() {
+        let credentials = Credentials {
+            db: Some("staging".into()),
+            login: Some("admin".into()),
+            password: Some(Secret::new("hunter2")),
+            api_key: Some(Secret::new("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")),
+            uid: None,
+        };
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("password: Some(***)"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("0f1e2d"),
+            "{shown}"
+        );
     }
 }

@@ -10,17 +10,18 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
-use super::auth::{Auth, Dialect, Prepared};
+use super::auth::{Auth, Prepared};
 use super::client::{Client, HttpReply, backoff};
 use crate::capture::{Body, Exchange, NameValue, Request, Response, Source};
-use crate::odoo::rpc::{self, Answer};
-use crate::path::Path;
+use crate::odoo::Kind;
+use crate::odoo::rpc::{Answer, Dialect};
 use crate::template::redact::Secrets;
-use crate::template::render::{Renderer, Values};
+use crate::template::render::Renderer;
 use crate::template::suite::Suite;
+use crate::template::values::Values;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -81,7 +82,7 @@ pub struct StepRun {
     pub attempts: u32,
     pub elapsed: Duration,
     /// The step's kind (`call_kw`, `json2`, …), which decides the shape of its answer.
-    pub kind: String,
+    pub kind: Kind,
     /// What was sent and received; `None` when nothing was sent.
     pub sent: Option<Sent>,
     /// Paths whose values changed between repeated reads of this step (`--learn-noise`).
@@ -98,7 +99,7 @@ impl StepRun {
         let reply = self.sent.as_ref()?.reply.as_ref()?;
         document(
             answered.dialect,
-            self.kind == "json2",
+            self.kind.dialect(),
             reply,
             &answered.answer,
         )
@@ -384,14 +385,14 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
         outcome: Outcome::Skipped { reason },
         attempts: 0,
         elapsed: Duration::ZERO,
-        kind: step.kind.clone(),
+        kind: step.kind,
         sent: None,
         noise: Vec::new(),
     }
 }
 
 async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, Value>>) -> StepRun {
-    let step = &context.suite.manifest.steps[index];
+    let step = context.suite.step(index);
     let start = Instant::now();
     let mut run = skipped(index, context, String::new());
     // The step's captures over the shared variables: nothing else is copied per step.
@@ -427,7 +428,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
     };
     let prepared = match context
         .auth
-        .prepare(&step.kind, &step.route, rendered, index as u64 + 1)
+        .prepare(step.kind, &step.route, rendered, index as u64 + 1)
     {
         Ok(prepared) => prepared,
         Err(why) => {
@@ -441,7 +442,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
         }
     };
     let body = prepared.body.clone();
-    let (outcome, reply, attempts, headers) = send(context, &prepared, body.clone(), step).await;
+    let (outcome, reply, attempts, headers) = send(context, &prepared, body.clone(), &step).await;
     run.attempts = attempts;
     run.elapsed = start.elapsed();
     run.outcome = outcome;
@@ -460,11 +461,8 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
     {
         let document = &document;
         let mut captured = captures.lock().unwrap_or_else(|p| p.into_inner());
-        for capture in &step.captures {
-            if let Some(value) = Path::parse(&capture.path)
-                .ok()
-                .and_then(|p| p.get(document).cloned())
-            {
+        for (capture, path) in step.captures() {
+            if let Some(value) = path.get(document).cloned() {
                 captured.insert(capture.name.clone(), value);
             }
         }
@@ -491,9 +489,14 @@ async fn learn_noise(context: &Context, prepared: &Prepared, run: &StepRun) -> V
         let Ok(again) = serde_json::from_slice::<Value>(&reply.body) else {
             continue;
         };
-        let again = match (prepared.dialect, run.kind == "json2") {
-            (Dialect::JsonRpc, true) => again.get("result").cloned().unwrap_or(Value::Null),
-            (Dialect::Json2, false) => json!({"jsonrpc": "2.0", "id": null, "result": again}),
+        let again = match (prepared.dialect, run.kind.dialect()) {
+            (Dialect::JsonRpc, Dialect::Json2) => Dialect::JsonRpc
+                .outcome(&again)
+                .ok()
+                .flatten()
+                .cloned()
+                .unwrap_or(Value::Null),
+            (Dialect::Json2, Dialect::JsonRpc) => Dialect::JsonRpc.document(Ok(again)),
             _ => again,
         };
         for change in crate::diff::compare(&first, &again, &Default::default(), 200) {
@@ -544,10 +547,7 @@ async fn send(
                 );
             }
             Ok(reply) => {
-                let answer = match prepared.dialect {
-                    Dialect::Json2 => rpc::json2_answer(reply.status, &reply.body),
-                    Dialect::JsonRpc => rpc::json_rpc_answer(&reply.body),
-                };
+                let answer = prepared.dialect.answer(reply.status, &reply.body);
                 if let Answer::Error(error) = &answer {
                     let expired = error.code == Some(100)
                         || error.name.as_deref() == Some("odoo.http.SessionExpiredException");
@@ -602,23 +602,17 @@ async fn send(
 /// JSON-RPC steps keep envelopes, JSON-2 steps bare values, whatever dialect carried them.
 fn document(
     dialect: Dialect,
-    step_is_json2: bool,
+    stored: Dialect,
     reply: &HttpReply,
     answer: &Answer,
 ) -> Option<Value> {
     let value: Value = serde_json::from_slice(&reply.body).ok()?;
-    match (dialect, step_is_json2) {
-        (Dialect::JsonRpc, false) | (Dialect::Json2, true) => Some(value),
-        (Dialect::JsonRpc, true) => match answer {
-            Answer::Error(error) => Some(json!({"name": error.name, "message": error.message})),
-            _ => value.get("result").cloned(),
-        },
-        (Dialect::Json2, false) => Some(match answer {
-            Answer::Error(error) => {
-                json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error", "data": {"name": error.name, "message": error.message}}})
-            }
-            _ => json!({"jsonrpc": "2.0", "id": null, "result": value}),
-        }),
+    match (dialect, answer) {
+        _ if dialect == stored => Some(value),
+        (_, Answer::Error(error)) => Some(stored.document(Err(error))),
+        (Dialect::JsonRpc, _) => dialect.outcome(&value).ok().flatten().cloned(),
+        // A JSON-2 answer that is not an error is the result, whatever members it has.
+        (Dialect::Json2, _) => Some(stored.document(Ok(value))),
     }
 }
 
@@ -674,36 +668,7 @@ fn record(secrets: &Secrets, index: usize, sent: &Sent, elapsed: Duration) -> Ex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::suite::{CaptureDef, FORMAT, Manifest, Step};
-
-    fn step(name: &str, read_only: bool, uses: &[&str], captures: &[&str]) -> Step {
-        Step {
-            name: name.into(),
-            kind: "call_kw".into(),
-            route: "/web/dataset/call_kw".into(),
-            service: None,
-            model: None,
-            method: None,
-            read_only,
-            params: format!("steps/{name}.params.hbs"),
-            baseline: None,
-            status: None,
-            captured_at: None,
-            uses: uses.iter().map(|u| u.to_string()).collect(),
-            captures: captures
-                .iter()
-                .map(|c| CaptureDef {
-                    name: c.to_string(),
-                    path: "$.result".into(),
-                    because: None,
-                })
-                .collect(),
-            ignore: Vec::new(),
-            captured_time: None,
-            links: Vec::new(),
-            literals: Vec::new(),
-        }
-    }
+    use crate::template::suite::{FORMAT, Manifest, test_step as step};
 
     #[test]
     fn reads_between_writes_run_together_and_captures_wait() {
@@ -724,7 +689,7 @@ mod tests {
                 step("007-read", true, &[], &[]),
             ],
         };
-        let suite = Suite::from_memory("t", manifest, &[]);
+        let suite = Suite::from_memory("t", manifest, &[]).unwrap();
         let deps: Vec<Vec<usize>> = dependencies(&suite)
             .into_iter()
             .map(|d| d.into_iter().collect())

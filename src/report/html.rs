@@ -9,8 +9,9 @@
 
 use std::fmt::Write;
 
-use super::junit::{escape, plain};
-use crate::diff::verdict::{Kind, Tally, Verdict};
+use super::junit::escape;
+use crate::diff::Tag;
+use crate::replay::judge::{Kind, Tally, Verdict};
 
 /// The verdicts in the order a reader wants them: what needs a look first.
 const ORDER: [Kind; 4] = [Kind::Failed, Kind::Differs, Kind::Skipped, Kind::Passed];
@@ -162,17 +163,21 @@ fn detail(html: &mut String, verdict: &Verdict) {
         html.push_str(
             "<details open><summary>diff: baseline → replay</summary><pre class=\"diff\">",
         );
-        for line in plain(&verdict.diff).lines() {
-            let class = match line.as_bytes().first() {
-                Some(b'@') => "hunk",
-                _ if line.starts_with("---") || line.starts_with("+++") => "file",
-                Some(b'-') => "del",
-                Some(b'+') => "add",
-                _ => "ctx",
+        for line in &verdict.diff.lines {
+            let class = match line.tag {
+                Tag::Hunk => "hunk",
+                Tag::Header => "file",
+                Tag::Removed => "del",
+                Tag::Added => "add",
+                Tag::Same => "ctx",
             };
             // Block spans with no newline between them: inside <pre> a newline would add a
             // blank line after each.
-            let _ = write!(html, "<span class=\"{class}\">{}</span>", escape(line));
+            let _ = write!(
+                html,
+                "<span class=\"{class}\">{}</span>",
+                escape(&line.text)
+            );
         }
         html.push_str("</pre></details>");
     }
@@ -290,7 +295,7 @@ mod tests {
             duration_ms: 12.0,
             attempts: 1,
             changed_paths: Vec::new(),
-            diff: String::new(),
+            diff: Default::default(),
             learned_noise: Vec::new(),
             live: None,
         }
@@ -325,18 +330,22 @@ mod tests {
         let mut differs = verdict(&format!("005-{hostile}"), Kind::Differs);
         differs.reason = format!("1 path changed: $.result[0].name: \"a\" → \"{hostile}\"");
         differs.changed_paths = vec![format!("$.result[0].name: \"a\" → \"{hostile}\"")];
-        differs.diff = format!(
-            "--- baseline\n+++ replay\n@@ -1,1 +1,1 @@\n\x1b[31m-  \"a\"\x1b[0m\n\x1b[32m+  \"{hostile}\"\x1b[0m\n"
-        );
+        differs.diff =
+            crate::diff::unified(&serde_json::json!(["a"]), &serde_json::json!([hostile]));
         let page = render(hostile, &[differs]);
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(!page.contains("<img"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&amp;"));
-        // The one script is the page's own; colour codes from a terminal diff are gone.
+        // The one script is the page's own.
         assert_eq!(page.matches("<script>").count(), 1);
-        assert!(!page.contains('\x1b'));
-        assert!(page.contains("<span class=\"add\">+  &quot;&lt;script&gt;"));
-        assert!(page.contains("<span class=\"del\">-  &quot;a&quot;</span>"));
+        assert!(
+            page.contains("<span class=\"add\">+  &quot;&lt;script&gt;"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<span class=\"del\">-  &quot;a&quot;</span>"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::diff::verdict::{Tally, Verdict};
+use crate::replay::judge::{Tally, Verdict};
 
 #[derive(Serialize)]
 struct Report<'a> {

@@ -1,7 +1,7 @@
 //! JUnit XML, as GitHub, GitLab and Jenkins read it: one `<testcase>` per step, `classname`
 //! the model, a difference as `<failure>`, no usable answer as `<error>`, `<skipped>`.
 
-use crate::diff::verdict::{Kind, Tally, Verdict};
+use crate::replay::judge::{Kind, Tally, Verdict};
 
 /// Text made safe inside XML and HTML: markup characters as entities, control characters
 /// dropped.
@@ -14,27 +14,9 @@ pub(super) fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 allows no other control characters, and terminals' colour codes are noise here.
+            // XML 1.0 allows no other control characters.
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
             c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Strips ANSI colour codes from a diff shown in a report.
-pub(super) fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for end in chars.by_ref() {
-                if end == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
         }
     }
     out
@@ -71,7 +53,7 @@ pub fn render(suite: &str, verdicts: &[Verdict]) -> String {
         let body = match v.verdict {
             Kind::Passed => None,
             Kind::Differs => {
-                let details = format!("{}\n\n{}", v.changed_paths.join("\n"), plain(&v.diff));
+                let details = format!("{}\n\n{}", v.changed_paths.join("\n"), v.diff);
                 Some(format!(
                     "      <failure message=\"{}\" type=\"differs\">{}</failure>\n",
                     escape(&v.reason),
@@ -110,6 +92,7 @@ pub fn render(suite: &str, verdicts: &[Verdict]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn verdict(step: &str, kind: Kind, reason: &str) -> Verdict {
         Verdict {
@@ -122,7 +105,7 @@ mod tests {
             duration_ms: 12.0,
             attempts: 1,
             changed_paths: vec!["$.result[0].phone: \"1\" → \"2\"".into()],
-            diff: "\x1b[31m-  \"phone\": \"1\"\x1b[0m\n".into(),
+            diff: crate::diff::unified(&json!({"phone": "1"}), &json!({"phone": "2"})),
             learned_noise: vec![],
             live: None,
         }
@@ -145,7 +128,12 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<failure message=\"1 path changed: &lt;x&gt;\" type=\"differs\">$.result[0].phone: &quot;1&quot; → &quot;2&quot;"), "{xml}");
-        assert!(!xml.contains('\x1b'), "colour codes must not reach the XML");
+        assert!(
+            xml.contains(
+                "-  &quot;phone&quot;: &quot;1&quot;\n+  &quot;phone&quot;: &quot;2&quot;"
+            ),
+            "{xml}"
+        );
         assert!(xml.contains("<skipped message=\"depends\"/>"));
     }
 }

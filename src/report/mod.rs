@@ -1,7 +1,9 @@
-//! Presenting results: terminal tables, JUnit XML, JSON and HTML reports.
+//! Presenting results: terminal tables and colour, JUnit XML, JSON and HTML reports.
 
+pub mod color;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod table;
+pub mod terminal;
 pub mod verbose;

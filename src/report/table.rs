@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use crate::text::truncate;
+
 /// A column: its title, the widest it may grow, and whether numbers align right.
 pub struct Column {
     pub title: &'static str,
@@ -25,16 +27,6 @@ impl Column {
             right: true,
         }
     }
-}
-
-/// Cuts `text` to `width` characters, marking the cut with `…`.
-pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 /// Writes rows under a header, each column as wide as its widest cell (up to its maximum).

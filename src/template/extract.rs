@@ -319,7 +319,7 @@ pub fn extract(
         secret_names.extend(step.secrets.iter().cloned());
         manifest_steps.push(Step {
             name: step.name(),
-            kind: step.kind.as_str().to_string(),
+            kind: step.kind,
             route: step.route.clone(),
             service: step.call.service.clone(),
             model: step.call.model.clone(),

@@ -1,11 +1,14 @@
 //! Turning recognised calls into a suite of handlebars templates a person can read, edit,
 //! commit and replay: [`extract`] builds it, [`correlate`] links values between steps,
-//! [`suite`] reads and writes the folder, [`render`] fills the templates, [`redact`] keeps
-//! secrets out of everything written.
+//! [`suite`] reads and writes the folder, [`render`] fills the templates with [`values`],
+//! [`compiled`] renders the simple ones without handlebars, [`redact`] keeps secrets out of
+//! everything written.
 
 pub mod compiled;
 pub mod correlate;
 pub mod extract;
+pub mod load;
 pub mod redact;
 pub mod render;
 pub mod suite;
+pub mod values;

@@ -16,8 +16,7 @@ use serde_json::{Map, Value};
 use crate::capture::Exchange;
 use crate::odoo::xmlrpc;
 
-/// What replaces a secret.
-pub const REDACTED: &str = "REDACTED";
+pub use crate::secret::REDACTED;
 
 /// Secrets at least this long are also removed where they appear inside other text.
 pub const MIN_SCRUB_LEN: usize = 8;

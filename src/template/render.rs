@@ -12,8 +12,11 @@ use serde_json::{Map, Value};
 
 use super::compiled::Compiled;
 use super::suite::Suite;
+// The mock still names `Values` through this module (its move onto hyper happens apart).
+pub use super::values::Values;
 use crate::error::{Error, Place, Result};
-use crate::path::Path;
+use crate::odoo::Kind;
+use crate::text::line_column;
 
 /// The built-in envelope templates (see templates/README.md).
 const BUILT_IN: [(&str, &str); 10] = [
@@ -154,9 +157,9 @@ impl Renderer {
 
     /// Checks and registers every step template of a suite.
     pub fn add_suite(&mut self, suite: &Suite) -> Result<()> {
-        for (step, text) in suite.manifest.steps.iter().zip(&suite.templates) {
+        for step in suite.steps() {
             let shown = suite.dir.join(&step.params).display().to_string();
-            self.register(&step.params, text, &shown)?;
+            self.register(&step.params, step.template, &shown)?;
         }
         Ok(())
     }
@@ -192,9 +195,16 @@ impl Renderer {
             .map_err(|err| render_error(&shown(), &err))
     }
 
+    /// What handlebars alone renders for a registered template, even one with a compiled
+    /// form: the reference that form must give byte for byte (its tests and the `engines`
+    /// fuzz target check it). `None` when handlebars refuses the values.
+    pub fn render_with_handlebars(&self, name: &str, values: &Values) -> Option<String> {
+        self.registry.render(name, &values.merged()).ok()
+    }
+
     /// Renders step `index` of a suite into the body it sends.
     pub fn render_step(&self, suite: &Suite, index: usize, values: &Values) -> Result<Rendered> {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let text = self.render_step_text(suite, index, values)?;
         let body = serde_json::from_str(&text).map_err(|err| {
             crate::error::json_syntax(&suite.dir.join(&step.params).display().to_string(), &err)
@@ -209,10 +219,10 @@ impl Renderer {
     /// The body of step `index` as JSON text, checked to be JSON but not parsed into values:
     /// a replay sends it as it is, or converts it without building a tree.
     pub fn render_step_text(&self, suite: &Suite, index: usize, values: &Values) -> Result<String> {
-        let step = &suite.manifest.steps[index];
+        let step = suite.step(index);
         let shown = || suite.dir.join(&step.params).display().to_string();
         let params = self.render_text(&step.params, values, shown)?;
-        let envelope = if step.kind == "json2" {
+        let envelope = if step.kind == Kind::Json2 {
             "envelope.json2.hbs"
         } else {
             "envelope.jsonrpc.hbs"
@@ -234,7 +244,7 @@ impl Renderer {
                     Err(params_err) => {
                         crate::error::json_syntax(&shown(), &params_err).hint(format!(
                             "the template renders to text that is not JSON; rendered:\n{}",
-                            crate::report::table::truncate(params, 400)
+                            crate::text::truncate(params, 400)
                         ))
                     }
                     Ok(_) => crate::error::json_syntax(&format!("templates/{envelope}"), &err),
@@ -242,45 +252,6 @@ impl Renderer {
             );
         }
         Ok(body)
-    }
-}
-
-/// The values a template sees: shared variables, and a step's own (its captures) over them.
-#[derive(Debug, Clone, Copy)]
-pub struct Values<'a> {
-    base: &'a Map<String, Value>,
-    overlay: Option<&'a Map<String, Value>>,
-}
-
-impl<'a> Values<'a> {
-    pub fn new(base: &'a Map<String, Value>) -> Values<'a> {
-        Values {
-            base,
-            overlay: None,
-        }
-    }
-
-    /// `overlay`'s values win over `base`'s.
-    pub fn with(base: &'a Map<String, Value>, overlay: &'a Map<String, Value>) -> Values<'a> {
-        Values {
-            base,
-            overlay: Some(overlay),
-        }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.overlay
-            .and_then(|o| o.get(name))
-            .or_else(|| self.base.get(name))
-    }
-
-    /// One map of everything, for handlebars.
-    pub fn merged(&self) -> Map<String, Value> {
-        let mut all = self.base.clone();
-        if let Some(overlay) = self.overlay {
-            all.extend(overlay.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        all
     }
 }
 
@@ -329,23 +300,13 @@ fn render_error(shown: &str, err: &RenderError) -> Error {
     Error::input(shown, place, message).hint(hint)
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    (
-        before.matches('\n').count() + 1,
-        before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-    )
-}
-
 /// The values captures take when no replay has run: what the baselines hold.
 pub fn captured_values(suite: &Suite) -> Result<Map<String, Value>> {
     let mut values = Map::new();
     let manifest = suite.dir.join(super::suite::MANIFEST).display().to_string();
-    for (step, baseline) in suite.manifest.steps.iter().zip(&suite.baselines) {
-        for capture in &step.captures {
-            let path =
-                Path::parse(&capture.path).map_err(|why| Error::input(&manifest, None, why))?;
-            let value = baseline.as_ref().and_then(|b| path.get(b)).ok_or_else(|| {
+    for step in suite.steps() {
+        for (capture, path) in step.captures() {
+            let value = step.baseline.and_then(|b| path.get(b)).ok_or_else(|| {
                 Error::input(
                     &manifest,
                     Some(Place::JsonPath(format!(

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Place, Result};
+use crate::odoo::Kind;
 use crate::odoo::relations::Relations;
+use crate::path::Path as JsonPath;
+use crate::text::line_column;
 
 /// The manifest's file name inside a suite folder.
 pub const MANIFEST: &str = "odoo-har.toml";
@@ -50,7 +53,7 @@ pub struct Step {
     /// `005-res.partner.web_search_read`; also the stem of the step's files.
     pub name: String,
     /// What kind of call (`call_kw`, `jsonrpc`, `json2`, …), as `inspect` names it.
-    pub kind: String,
+    pub kind: Kind,
     /// The route it is posted to.
     pub route: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,12 +142,79 @@ pub struct CaptureDef {
 }
 
 /// A suite as read from disk: the manifest with each step's template text and baseline.
+/// Its steps are read as one list, [`Suite::steps`].
 #[derive(Debug, Clone)]
 pub struct Suite {
+    /// The folder, or a label for a suite extracted in memory.
     pub dir: PathBuf,
+    /// The manifest as read; its steps are the definitions [`Suite::steps`] yields.
     pub manifest: Manifest,
-    pub templates: Vec<String>,
+    /// Each step's baseline, by index. Public for the mock only, which still indexes it (it
+    /// moves onto hyper on another branch); everything else reads [`SuiteStep::baseline`].
     pub baselines: Vec<Option<Value>>,
+    /// Each step's template and parsed paths, by index.
+    loaded: Vec<Loaded>,
+}
+
+/// What reading a step made of its template file and of the paths its manifest entry holds.
+#[derive(Debug, Clone)]
+struct Loaded {
+    template: String,
+    captures: Vec<JsonPath>,
+    ignore: Vec<JsonPath>,
+}
+
+impl Loaded {
+    /// Capture paths were checked with the manifest, so this fails only for a manifest that
+    /// was built, not read. A step ignore rule that does not parse is left out, as the judge
+    /// always left it out.
+    fn of(step: &Step, template: String) -> std::result::Result<Loaded, String> {
+        Ok(Loaded {
+            template,
+            captures: step
+                .captures
+                .iter()
+                .map(|c| JsonPath::parse(&c.path))
+                .collect::<std::result::Result<_, _>>()?,
+            ignore: step
+                .ignore
+                .iter()
+                .filter_map(|p| JsonPath::parse(p).ok())
+                .collect(),
+        })
+    }
+}
+
+/// One step of a suite as read: its manifest entry (which it dereferences to), its template,
+/// its baseline, and its paths parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct SuiteStep<'a> {
+    /// Its place in the suite, from 0 (step `001-…` is 0).
+    pub index: usize,
+    /// The manifest's entry.
+    pub step: &'a Step,
+    /// The text of its params template.
+    pub template: &'a str,
+    /// The captured answer, when there is one.
+    pub baseline: Option<&'a Value>,
+    /// The paths of its own ignore rules.
+    pub ignore_paths: &'a [JsonPath],
+    capture_paths: &'a [JsonPath],
+}
+
+impl<'a> SuiteStep<'a> {
+    /// The values this step's answer gives to later steps, with where they are in it.
+    pub fn captures(&self) -> impl Iterator<Item = (&'a CaptureDef, &'a JsonPath)> + use<'a> {
+        self.step.captures.iter().zip(self.capture_paths)
+    }
+}
+
+impl std::ops::Deref for SuiteStep<'_> {
+    type Target = Step;
+
+    fn deref(&self) -> &Step {
+        self.step
+    }
 }
 
 /// A file of a suite, before it is written: path relative to the suite folder and contents.
@@ -157,7 +227,7 @@ pub struct SuiteFile {
 impl Suite {
     /// A suite that was never written: extracted in memory from a capture. `label` names it
     /// in messages.
-    pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Suite {
+    pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Result<Suite> {
         let file = |path: &str| {
             files
                 .iter()
@@ -167,8 +237,7 @@ impl Suite {
         let templates = manifest
             .steps
             .iter()
-            .map(|s| file(&s.params).unwrap_or_default().to_string())
-            .collect();
+            .map(|s| file(&s.params).unwrap_or_default().to_string());
         let baselines = manifest
             .steps
             .iter()
@@ -179,12 +248,74 @@ impl Suite {
                     .and_then(|text| serde_json::from_str(text).ok())
             })
             .collect();
-        Suite {
+        let loaded = manifest
+            .steps
+            .iter()
+            .zip(templates)
+            .enumerate()
+            .map(|(index, (step, template))| {
+                Loaded::of(step, template).map_err(|why| {
+                    Error::input(
+                        label,
+                        Some(Place::JsonPath(format!(
+                            "step[{index}] ({}) capture",
+                            step.name
+                        ))),
+                        why,
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Suite {
             dir: PathBuf::from(label),
             manifest,
-            templates,
             baselines,
+            loaded,
+        })
+    }
+
+    /// The steps, in order, each with its files.
+    pub fn steps(&self) -> impl ExactSizeIterator<Item = SuiteStep<'_>> {
+        (0..self.loaded.len()).map(|index| self.step(index))
+    }
+
+    /// Step `index` (from 0); there must be one.
+    pub fn step(&self, index: usize) -> SuiteStep<'_> {
+        let loaded = &self.loaded[index];
+        SuiteStep {
+            index,
+            step: &self.manifest.steps[index],
+            template: &loaded.template,
+            baseline: self.baselines[index].as_ref(),
+            ignore_paths: &loaded.ignore,
+            capture_paths: &loaded.captures,
         }
+    }
+
+    /// Keeps the steps `keep` says yes to, with their files.
+    pub fn retain(&mut self, keep: impl Fn(&SuiteStep) -> bool) {
+        let kept: Vec<bool> = self.steps().map(|step| keep(&step)).collect();
+        retain_by(&mut self.manifest.steps, &kept);
+        retain_by(&mut self.baselines, &kept);
+        retain_by(&mut self.loaded, &kept);
+    }
+
+    /// Adds a step at the end, with its template text and baseline.
+    pub fn push(
+        &mut self,
+        step: Step,
+        template: String,
+        baseline: Option<Value>,
+    ) -> std::result::Result<(), String> {
+        self.loaded.push(Loaded::of(&step, template)?);
+        self.manifest.steps.push(step);
+        self.baselines.push(baseline);
+        Ok(())
+    }
+
+    /// The baseline of step `index`, to change it.
+    pub fn baseline_mut(&mut self, index: usize) -> Option<&mut Value> {
+        self.baselines.get_mut(index).and_then(Option::as_mut)
     }
 
     /// Reads and checks a suite folder.
@@ -200,7 +331,7 @@ impl Suite {
             .hint("give a folder written by `odoo-har extract`, or a capture")
         })?;
         let manifest = Manifest::parse(&text, &shown)?;
-        let mut templates = Vec::with_capacity(manifest.steps.len());
+        let mut loaded = Vec::with_capacity(manifest.steps.len());
         let mut baselines = Vec::with_capacity(manifest.steps.len());
         for (index, step) in manifest.steps.iter().enumerate() {
             let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
@@ -213,7 +344,10 @@ impl Suite {
                 )
                 .hint("restore the file, or remove the step from the manifest")
             })?;
-            templates.push(template);
+            loaded.push(
+                Loaded::of(step, template)
+                    .map_err(|why| Error::input(&shown, Some(at("capture")), why))?,
+            );
             let baseline = match &step.baseline {
                 None => None,
                 Some(relative) => {
@@ -232,10 +366,15 @@ impl Suite {
         Ok(Suite {
             dir: dir.to_path_buf(),
             manifest,
-            templates,
             baselines,
+            loaded,
         })
     }
+}
+
+fn retain_by<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut keep = keep.iter();
+    items.retain(|_| keep.next().copied().unwrap_or(false));
 }
 
 impl Manifest {
@@ -295,7 +434,7 @@ impl Manifest {
                 }
             }
             for capture in &step.captures {
-                crate::path::Path::parse(&capture.path)
+                JsonPath::parse(&capture.path)
                     .map_err(|why| Error::input(shown, Some(at("capture")), why))?;
                 defined.insert(&capture.name);
             }
@@ -330,14 +469,6 @@ fn check_inside(relative: &str) -> std::result::Result<(), String> {
 fn safe_join(dir: &Path, relative: &str) -> std::result::Result<PathBuf, String> {
     check_inside(relative)?;
     Ok(dir.join(relative))
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The manifest as TOML, with a header that says what the file is.
@@ -399,6 +530,37 @@ pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
     Ok(())
 }
 
+/// A step for tests: a `call_kw` named `name`, its captures at `$.result`.
+#[cfg(test)]
+pub(crate) fn test_step(name: &str, read_only: bool, uses: &[&str], captures: &[&str]) -> Step {
+    Step {
+        name: name.into(),
+        kind: Kind::CallKw,
+        route: "/web/dataset/call_kw".into(),
+        service: None,
+        model: None,
+        method: None,
+        read_only,
+        params: format!("steps/{name}.params.hbs"),
+        baseline: None,
+        status: None,
+        captured_at: None,
+        uses: uses.iter().map(|u| u.to_string()).collect(),
+        captures: captures
+            .iter()
+            .map(|c| CaptureDef {
+                name: c.to_string(),
+                path: "$.result".into(),
+                because: None,
+            })
+            .collect(),
+        ignore: Vec::new(),
+        captured_time: None,
+        links: Vec::new(),
+        literals: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,6 +579,76 @@ mod tests {
         }
     }
 
+    fn step(name: &str, read_only: bool) -> Step {
+        let mut step = test_step(name, read_only, &[], &[&format!("{name}_result")]);
+        step.baseline = Some(format!("steps/{name}.response.json"));
+        step.captures[0].path = "$.result[0].id".into();
+        step.ignore = vec!["$.result[*].phone".into(), "$.result[oops]".into()];
+        step
+    }
+
+    #[test]
+    fn steps_keep_their_files_and_parsed_paths_together() {
+        let manifest = Manifest {
+            format: FORMAT,
+            extracted_from: vec![],
+            variables: BTreeMap::new(),
+            secrets: vec![],
+            ignore: vec![],
+            relations: Relations::default(),
+            steps: vec![step("a", true), step("b", false), step("c", true)],
+        };
+        let files: Vec<SuiteFile> = ["a", "b", "c"]
+            .iter()
+            .flat_map(|n| {
+                [
+                    SuiteFile {
+                        path: format!("steps/{n}.params.hbs"),
+                        contents: format!("{{\"{n}\": 1}}"),
+                    },
+                    SuiteFile {
+                        path: format!("steps/{n}.response.json"),
+                        contents: format!("{{\"result\": [{{\"id\": \"{n}\"}}]}}"),
+                    },
+                ]
+            })
+            .collect();
+        let mut suite = Suite::from_memory("t", manifest, &files).unwrap();
+        suite.retain(|s| s.read_only);
+        let kept: Vec<(String, String, Value)> = suite
+            .steps()
+            .map(|s| {
+                let (_, path) = s.captures().next().unwrap();
+                let id = path.get(s.baseline.unwrap()).unwrap().clone();
+                (s.name.clone(), s.template.to_string(), id)
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("a".into(), "{\"a\": 1}".into(), serde_json::json!("a")),
+                ("c".into(), "{\"c\": 1}".into(), serde_json::json!("c"))
+            ]
+        );
+        // An ignore rule that does not parse is left out, as the judge always did.
+        assert_eq!(suite.step(1).ignore_paths.len(), 1);
+        suite.push(step("d", true), "{}".into(), None).unwrap();
+        assert_eq!(suite.steps().len(), 3);
+        assert_eq!(suite.step(2).baseline, None);
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused_where_it_is_written() {
+        let text = "format = 1\n\n[[step]]\nname = \"001-a\"\nkind = \"call_kwargs\"\nroute = \"/web/dataset/call_kw\"\nread_only = true\nparams = \"steps/001-a.params.hbs\"\n";
+        let err = Manifest::parse(text, "odoo-har.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("odoo-har.toml: line 5, column 8: `call_kwargs` is not a kind of call odoo-har knows (call_kw, "),
+            "{err}"
+        );
+    }
+
     #[test]
     fn manifest_round_trips_through_toml() {
         let manifest = Manifest {
@@ -431,7 +663,7 @@ mod tests {
             relations: Relations::default(),
             steps: vec![Step {
                 name: "001-res.partner.create".into(),
-                kind: "call_kw".into(),
+                kind: Kind::CallKw,
                 route: "/web/dataset/call_kw/res.partner/create".into(),
                 service: None,
                 model: Some("res.partner".into()),

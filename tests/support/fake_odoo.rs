@@ -8,8 +8,8 @@
 //! Switches inject faults: delays, cut connections, 5xx bursts, an HTML login page, JSON
 //! that is not JSON-RPC, sessions expiring, serialization failures, the server going away.
 //!
-//! Included with `#[path]` by the tests and benches that need it; it runs on the hand-written
-//! HTTP/1.1 server in `http1.rs`, which can break the protocol on purpose.
+//! Included with `#[path]` by the integration tests (`tests/it`) and the replay bench; it runs
+//! on the hand-written HTTP/1.1 server in `http1.rs`, which can break the protocol on purpose.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};

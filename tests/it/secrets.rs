@@ -2,9 +2,8 @@
 //! something runs on captures holding a password, an API key, a session cookie and a CSRF
 //! token, and every byte it writes or prints is scanned for them. Zero hits is the only pass.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use common::{Run, SECRETS, TempDir, files_below, odoo_har_env};
 use fake_odoo::{API_KEY, FakeOdoo, PASSWORD};

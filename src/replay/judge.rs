@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Change, Rules, compare, normalized, unified};
+use super::runner::{Outcome, StepRun};
+use crate::diff::{Change, Rules, Unified, compare, normalized, unified};
 use crate::odoo::rpc::Answer;
 use crate::path::Path;
-use crate::replay::runner::{Outcome, StepRun};
 use crate::template::suite::Suite;
+use crate::text::plural;
 
 /// What came of a step, judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,9 +47,10 @@ pub struct Verdict {
     pub duration_ms: f64,
     pub attempts: u32,
     pub changed_paths: Vec<String>,
-    /// The unified diff of the normalised answers, when they differ.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub diff: String,
+    /// The unified diff of the normalised answers, when they differ: plain, for any report;
+    /// a terminal printer colours it.
+    #[serde(skip_serializing_if = "Unified::is_empty")]
+    pub diff: Unified,
     /// Paths whose values changed between repeated reads (`--learn-noise`), ignored here.
     pub learned_noise: Vec<String>,
     /// The live answer, kept for `--update` when it differs.
@@ -60,7 +62,6 @@ pub struct Verdict {
 pub struct Judge {
     pub suite: Arc<Suite>,
     pub rules: Rules,
-    pub color: bool,
     /// Baseline id → live id, from the captures of the steps judged so far.
     ids: Mutex<HashMap<i64, i64>>,
 }
@@ -68,22 +69,17 @@ pub struct Judge {
 const MAX_CHANGES: usize = 50;
 
 impl Judge {
-    pub fn new(suite: Arc<Suite>, rules: Rules, color: bool) -> Judge {
+    pub fn new(suite: Arc<Suite>, rules: Rules) -> Judge {
         Judge {
             suite,
             rules,
-            color,
             ids: Mutex::new(HashMap::new()),
         }
     }
 
     /// The verdict on a step's run.
     pub fn judge(&self, run: &StepRun) -> Verdict {
-        self.judge_against(
-            run,
-            self.suite.baselines[run.index].as_ref(),
-            run.document(),
-        )
+        self.judge_against(run, self.suite.step(run.index).baseline, run.document())
     }
 
     /// The verdict on a live answer against an expected one (a baseline, or server A's answer).
@@ -93,7 +89,7 @@ impl Judge {
         expected: Option<&Value>,
         live: Option<Value>,
     ) -> Verdict {
-        let step = &self.suite.manifest.steps[run.index];
+        let step = self.suite.step(run.index);
         let mut verdict = Verdict {
             step: run.name.clone(),
             model: step.model.clone(),
@@ -104,7 +100,7 @@ impl Judge {
             duration_ms: run.elapsed.as_secs_f64() * 1e3,
             attempts: run.attempts,
             changed_paths: Vec::new(),
-            diff: String::new(),
+            diff: Unified::default(),
             learned_noise: run.noise.clone(),
             live: None,
         };
@@ -132,7 +128,7 @@ impl Judge {
         };
         self.learn_ids(run, expected, &live);
         let live_error = matches!(answered.answer, Answer::Error(_));
-        let expected_error = is_error(expected, step.kind == "json2");
+        let expected_error = step.kind.dialect().outcome(expected).is_err();
         if live_error != expected_error {
             verdict.verdict = Kind::Failed;
             verdict.reason = if live_error {
@@ -156,15 +152,13 @@ impl Judge {
             .as_ref()
             .zip(step.method.as_ref())
             .map(|(m, f)| format!("{m}/{f}"));
-        let extra: Vec<Path> = step
-            .ignore
-            .iter()
-            .filter_map(|p| Path::parse(p).ok())
-            .chain(noise)
-            .collect();
-        let mut comparison =
-            self.rules
-                .for_step(model_method.as_deref(), &step.name, &step.kind, &extra);
+        let extra: Vec<Path> = step.ignore_paths.iter().cloned().chain(noise).collect();
+        let mut comparison = self.rules.for_step(
+            model_method.as_deref(),
+            &step.name,
+            step.kind.as_str(),
+            &extra,
+        );
         comparison.ids = self.ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let changes: Vec<Change> = compare(expected, &live, &comparison, MAX_CHANGES);
         if !changes.is_empty() {
@@ -178,7 +172,6 @@ impl Judge {
             verdict.diff = unified(
                 &normalized(expected, &comparison, true),
                 &normalized(&live, &comparison, false),
-                self.color,
             );
             verdict.live = Some(live);
         }
@@ -188,12 +181,9 @@ impl Judge {
     /// The values this step's captures took, baseline against live: a created id that differs
     /// between the capture and this run is the same record for every later comparison.
     fn learn_ids(&self, run: &StepRun, expected: &Value, live: &Value) {
-        let step = &self.suite.manifest.steps[run.index];
+        let step = self.suite.step(run.index);
         let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
-        for capture in &step.captures {
-            let Ok(path) = Path::parse(&capture.path) else {
-                continue;
-            };
+        for (_, path) in step.captures() {
             if let (Some(a), Some(b)) = (
                 path.get(expected).and_then(Value::as_i64),
                 path.get(live).and_then(Value::as_i64),
@@ -201,24 +191,6 @@ impl Judge {
                 ids.insert(a, b);
             }
         }
-    }
-}
-
-fn is_error(document: &Value, json2: bool) -> bool {
-    if json2 {
-        document.get("name").is_some()
-            && document.get("message").is_some()
-            && document.get("debug").is_some()
-    } else {
-        document.get("error").is_some_and(|e| !e.is_null())
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
     }
 }
 

@@ -1,7 +1,7 @@
 //! Shell integration: completion scripts and the man page come from the parser's definitions,
 //! and every command's help ends with examples.
 
-mod common;
+use crate::common;
 
 use common::odoo_har;
 

@@ -1,6 +1,6 @@
 //! `inspect` and `whoami` run as a user runs them: the binary, real files, exit codes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,6 @@
 //! The tests' Odoo-compatible server answers like Odoo: checked with raw HTTP, no odoo-har code.
 
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::fake_odoo;
 
 use std::io::{Read, Write};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! `extract`, `render` and `redact` as a user runs them.
 
-mod common;
+use crate::common;
 
 use common::{SECRETS, TempDir, files_below, odoo_har, odoo_har_env};
 use odoo_har::capture::{self, LoadOptions};
@@ -348,7 +348,7 @@ fn hand_broken_suites_are_refused_with_file_and_place() {
     let run = render();
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("odoo-har.toml: line 26, column 13:"),
+        run.stderr.contains("odoo-har.toml: line 28, column 13:"),
         "{}",
         run.stderr
     );

@@ -1,8 +1,7 @@
 //! `replay` against the Odoo-compatible test server, in every mode and under faults.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use std::sync::atomic::Ordering;
 

@@ -3,7 +3,7 @@
 //! panic, and no file written outside the output folder; or, where real exports do the same
 //! thing, is read as the browser meant it.
 
-mod common;
+use crate::common;
 
 use common::{Run, TempDir, odoo_har};
 

@@ -1,8 +1,7 @@
 //! `export` in every format; curl and Python output run against the test server.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use common::{SECRETS, TempDir, odoo_har, odoo_har_env};
 use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};
@@ -508,7 +507,7 @@ fn the_locustfile_compiles_chains_created_ids_and_expects_captured_errors() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mock = odoo_har::mock::server::Mock::of_suite(
-        &odoo_har::commands::replay::load_inputs(&["fixtures/odoo16-firefox.har".into()])
+        &odoo_har::template::load::suite_or_captures(&["fixtures/odoo16-firefox.har".into()])
             .unwrap()
             .0,
         None,

@@ -1,9 +1,8 @@
 //! Regression replays for CI: verdicts, reports, baselines, noise and A/B, against the
 //! Odoo-compatible test server; and `odoo-har diff`.
 
-mod common;
-#[path = "support/fake_odoo.rs"]
-mod fake_odoo;
+use crate::common;
+use crate::fake_odoo;
 
 use common::{Run, TempDir, odoo_har_env};
 use fake_odoo::{API_KEY, DB, FakeOdoo, PASSWORD};
@@ -309,6 +308,54 @@ fn junit_and_json_reports_hold_every_step() {
         json!(r#"$.result.records[1].phone: "(603)-996-3829" → "+1 666 000""#)
     );
     assert!(json["steps"][0]["duration_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn reports_carry_no_colour_codes_whatever_color_says() {
+    let dir = TempDir::new("regression-colour");
+    let suite = recorded_suite("demo-odoo16.har", &dir, 17);
+    let odoo = FakeOdoo::start();
+    odoo.set_field("res.partner", 9, "phone", json!("+1 666 000"));
+    for color in ["always", "never", "auto"] {
+        let (junit, report) = (dir.str("junit.xml"), dir.str("report.json"));
+        let run = replay(
+            &odoo.url,
+            &suite,
+            &[
+                "--color",
+                color,
+                "--report-junit",
+                &junit,
+                "--report-json",
+                &report,
+            ],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        // The terminal gets colour only when asked, as before.
+        assert_eq!(
+            run.stdout.contains("\x1b[31m-"),
+            color == "always",
+            "--color {color}: {}",
+            run.stdout
+        );
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        let text = std::fs::read_to_string(&report).unwrap();
+        let json: Value = serde_json::from_str(&text).unwrap();
+        let diff = json["steps"][1]["diff"].as_str().unwrap();
+        assert!(diff.contains("\n-") && diff.contains("\n+"), "{diff}");
+        for (what, written) in [
+            ("JUnit", xml.as_str()),
+            ("JSON", text.as_str()),
+            ("diff", diff),
+        ] {
+            assert!(
+                !written.contains('\x1b')
+                    && !written.contains("\\u001b")
+                    && !written.contains("[31m"),
+                "--color {color}: escape codes in the {what} report: {written}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `mock`: answers come from the recording, matched by meaning, in recorded order; replaying a
 //! capture against a mock of itself passes in every mode the capture allows.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use common::{TempDir, odoo_har_env};
-use odoo_har::commands::replay::load_inputs;
 use odoo_har::mock::server::{Background, Log, Mock};
+use odoo_har::template::load::suite_or_captures as load_inputs;
 use odoo_har::template::suite::Suite;
 use serde_json::{Value, json};
 
@@ -129,14 +129,11 @@ fn repeated_calls_get_the_recorded_answers_in_order_then_the_last_again() {
     let mut suite = demo_suite();
     // The Preferences read recorded twice, the user renamed in between.
     let first = 0;
-    let mut renamed = suite.baselines[first].clone().unwrap();
+    let mut renamed = suite.step(first).baseline.cloned().unwrap();
     renamed["result"][0]["name"] = json!("Renamed Admin");
-    suite
-        .manifest
-        .steps
-        .push(suite.manifest.steps[first].clone());
-    suite.templates.push(suite.templates[first].clone());
-    suite.baselines.push(Some(renamed));
+    let again = suite.step(first);
+    let (step, template) = (again.step.clone(), again.template.to_string());
+    suite.push(step, template, Some(renamed)).unwrap();
     let (server, _) = serve(&suite, None, false);
     // The same call as the external API sends it: matched by meaning, not bytes.
     let export = odoo_har_env(
@@ -157,7 +154,7 @@ fn repeated_calls_get_the_recorded_answers_in_order_then_the_last_again() {
     let names: Vec<Value> = (0..3)
         .map(|_| post(server.addr, "/jsonrpc", &request).1["result"][0]["name"].clone())
         .collect();
-    let original = suite.baselines[first].as_ref().unwrap()["result"][0]["name"].clone();
+    let original = suite.step(first).baseline.unwrap()["result"][0]["name"].clone();
     assert_ne!(original, json!("Renamed Admin"));
     assert_eq!(
         names,
