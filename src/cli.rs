@@ -383,6 +383,25 @@ pub struct ReplayArgs {
     /// Rewrite the baselines of steps that differ (never of failed ones)
     #[arg(long)]
     pub update: bool,
+
+    /// Also fail (exit 1) when a step is skipped because the mode cannot send it (a web-only
+    /// route in jsonrpc or json2 mode); by default such skips are reported and the run passes
+    #[arg(long)]
+    pub fail_on_skip: bool,
+
+    /// At the end, delete the records the run created (newest first) and report what was
+    /// deleted and what could not be, so a suite with creates can run again on one database
+    #[arg(long)]
+    pub cleanup: bool,
+
+    /// Compare dates and datetimes as they are: by default, a value that moved by the time
+    /// between capture and replay (an order date set from the clock) compares equal
+    #[arg(long)]
+    pub no_time_shift: bool,
+
+    /// Captures given to replay keep the web client's plumbing as steps (see `extract --with-ui`)
+    #[arg(long)]
+    pub with_ui: bool,
 }
 
 /// How answers are compared; shared by `replay` and `diff`.
@@ -449,6 +468,10 @@ pub struct ExportArgs {
     /// Use export templates from this folder instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<std::path::PathBuf>,
+
+    /// Captures keep the web client's plumbing as calls (see `extract --with-ui`)
+    #[arg(long)]
+    pub with_ui: bool,
 }
 
 #[derive(Debug, Args)]
@@ -508,6 +531,10 @@ pub struct MockArgs {
     /// Stop after answering this many requests (for scripts; default: run until Ctrl-C)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
+
+    /// Captures keep the web client's plumbing as calls (see `extract --with-ui`)
+    #[arg(long)]
+    pub with_ui: bool,
 }
 
 /// A shell's completion script, or the man page.

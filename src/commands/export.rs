@@ -11,7 +11,13 @@ use crate::template::render::Renderer;
 pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
     let model = super::glob(args.model.as_deref(), "--model")?;
     let method = super::glob(args.method.as_deref(), "--method")?;
-    let (suite, _) = suite_or_captures(&args.inputs)?;
+    let (suite, _) = suite_or_captures(
+        &args.inputs,
+        &crate::template::extract::Options {
+            with_ui: args.with_ui,
+            ..Default::default()
+        },
+    )?;
     let mut renderer = Renderer::new(args.templates.as_deref())?;
     renderer.add_suite(&suite)?;
     let selected: Vec<usize> = suite

@@ -26,7 +26,13 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if args.show_ignored {
         return show_ignored(out);
     }
-    let (suite, from_folder) = suite_or_captures(&args.inputs)?;
+    let (suite, from_folder) = suite_or_captures(
+        &args.inputs,
+        &crate::template::extract::Options {
+            with_ui: args.with_ui,
+            ..Default::default()
+        },
+    )?;
     let plan = plan(args, &suite)?;
     if args.dry_run {
         replay::dry_run(&plan, suite, &mut |shown| {
@@ -66,7 +72,7 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
         })?;
     }
     super::print(terminal::summarize(&replayed.runs, &replayed.verdicts, out))?;
-    Ok(Tally::of(&replayed.verdicts).exit_code())
+    Ok(Tally::of(&replayed.verdicts).exit_code(plan.fail_on_skip))
 }
 
 /// The flags and the environment, resolved once: everything the replay needs to know.
@@ -131,6 +137,9 @@ fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
         fail_fast: args.fail_fast,
         learn_noise: args.learn_noise,
         save_har: args.save_har.clone(),
+        fail_on_skip: args.fail_on_skip,
+        time_shift: !args.no_time_shift,
+        cleanup: args.cleanup,
     })
 }
 

@@ -150,6 +150,22 @@ pub fn compare_relative(
     walker.found
 }
 
+/// The live answer in the baseline's terms, for `--update`: where the two say the same for
+/// this run (a mapped id, a variable's value, a date moved with the clock, a placeholder), the
+/// baseline's value stays, so the new baseline still speaks of the capture's records and
+/// variables; everywhere else the live value is taken.
+pub fn merge_relative(baseline: &Value, live: &Value, comparison: &Comparison) -> Value {
+    let mut walker = Walker {
+        comparison,
+        limit: usize::MAX,
+        found: Compared::default(),
+        ids: HashMap::new(),
+        images: comparison.ids.values().copied().collect(),
+    };
+    let mut at = Vec::new();
+    walker.merge(baseline, live, &mut at, false)
+}
+
 /// What a baseline that stood for a secret holds instead.
 const PLACEHOLDER: &str = crate::secret::REDACTED;
 
@@ -244,6 +260,115 @@ impl Walker<'_, '_> {
             (Value::String(a), _) if a == PLACEHOLDER => {}
             (a, b) if a == b => {}
             _ => self.push(at, Some(baseline), Some(live)),
+        }
+    }
+
+    fn merge(
+        &mut self,
+        baseline: &Value,
+        live: &Value,
+        at: &mut Vec<Segment>,
+        in_pair: bool,
+    ) -> Value {
+        match (baseline, live) {
+            (Value::Object(a), Value::Object(b)) => {
+                let mut out = serde_json::Map::new();
+                for (key, right) in b {
+                    at.push(Segment::Key(key.clone()));
+                    let value = match a.get(key) {
+                        Some(left) => self.merge(left, right, at, false),
+                        None => self.in_capture_terms(right, at, false),
+                    };
+                    at.pop();
+                    out.insert(key.clone(), value);
+                }
+                Value::Object(out)
+            }
+            (Value::Array(a), Value::Array(b))
+                if a.len() == b.len() && !self.comparison.unordered_at(at) =>
+            {
+                let pair =
+                    |items: &[Value]| items.len() == 2 && items[0].is_i64() && items[1].is_string();
+                let in_pair = pair(a) && pair(b);
+                let mut out = Vec::with_capacity(b.len());
+                for (index, (left, right)) in a.iter().zip(b).enumerate() {
+                    at.push(Segment::Index(index));
+                    out.push(self.merge(left, right, at, in_pair));
+                    at.pop();
+                }
+                Value::Array(out)
+            }
+            (Value::Number(a), Value::Number(b))
+                if self.same_record(a.as_i64(), b.as_i64(), at, in_pair) =>
+            {
+                baseline.clone()
+            }
+            (Value::String(a), Value::String(b)) if self.same_text(a, b, at) => baseline.clone(),
+            _ => self.in_capture_terms(live, at, in_pair),
+        }
+    }
+
+    /// A live value the baseline has no counterpart for, in the capture's terms: the run's
+    /// records as the captured ones they stand for, the run's variables as captured.
+    fn in_capture_terms(&self, live: &Value, at: &mut Vec<Segment>, in_pair: bool) -> Value {
+        let relative = &self.comparison.relative;
+        match live {
+            Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                for (key, item) in map {
+                    at.push(Segment::Key(key.clone()));
+                    out.insert(key.clone(), self.in_capture_terms(item, at, false));
+                    at.pop();
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => {
+                let pair = items.len() == 2 && items[0].is_i64() && items[1].is_string();
+                let mut out = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    at.push(Segment::Index(index));
+                    out.push(self.in_capture_terms(item, at, pair));
+                    at.pop();
+                }
+                Value::Array(out)
+            }
+            Value::Number(n) if self.comparison.id_position(at, in_pair) => {
+                let captured = n.as_i64().and_then(|id| {
+                    self.comparison
+                        .ids
+                        .iter()
+                        .find(|(_, live)| **live == id)
+                        .map(|(captured, _)| *captured)
+                        .or_else(|| {
+                            relative.variables.iter().find_map(|(captured, run)| {
+                                (run.as_i64() == Some(id))
+                                    .then(|| captured.as_i64())
+                                    .flatten()
+                            })
+                        })
+                });
+                captured.map_or_else(|| live.clone(), Value::from)
+            }
+            Value::String(text) => {
+                if let Some((captured, _)) = relative.strings.iter().find(|(_, l)| *l == text) {
+                    return Value::String(captured.clone());
+                }
+                for (captured, run) in &relative.variables {
+                    if let (Some(captured), Some(run)) = (captured.as_str(), run.as_str()) {
+                        if text == run {
+                            return Value::String(captured.to_string());
+                        }
+                        let url = run.starts_with("http://") || run.starts_with("https://");
+                        if let Some(rest) =
+                            text.strip_prefix(run).filter(|r| url && r.starts_with('/'))
+                        {
+                            return Value::String(format!("{captured}{rest}"));
+                        }
+                    }
+                }
+                live.clone()
+            }
+            _ => live.clone(),
         }
     }
 
@@ -610,6 +735,30 @@ mod tests {
             vec![("S00021".to_string(), "S00022".to_string())]
         );
         assert_eq!(found.learned_ids, vec![(45, 46)]);
+    }
+
+    #[test]
+    fn an_updated_baseline_keeps_the_captures_terms_where_the_run_agrees() {
+        let comparison = Comparison {
+            ids: HashMap::from([(51, 60)]),
+            relative: Relative {
+                variables: vec![(json!("http://a:8069"), json!("http://b:8075"))],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let merged = merge_relative(
+            &json!({"id": 51, "url": "http://a:8069/odoo", "phone": "1", "count": 7}),
+            &json!({"id": 60, "url": "http://b:8075/odoo", "phone": "2", "count": 8,
+                    "new": {"parent_id": 60, "link": "http://b:8075/web", "total": 60}}),
+            &comparison,
+        );
+        // What the baseline did not have is written in the capture's terms too.
+        assert_eq!(
+            merged,
+            json!({"id": 51, "url": "http://a:8069/odoo", "phone": "2", "count": 8,
+                   "new": {"parent_id": 51, "link": "http://a:8069/web", "total": 60}})
+        );
     }
 
     #[test]

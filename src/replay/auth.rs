@@ -78,9 +78,14 @@ pub struct Auth {
     /// Why `auto` chose this mode, or "asked for".
     pub reason: String,
     pub uid: i64,
+    /// Who the run is, beyond its uid: the user's `name`, `partner_id` and `company_id`, as
+    /// the login answered or the user's record says. Answers that echo them are not changes.
+    pub identity: serde_json::Map<String, Value>,
     db: String,
     credentials: Credentials,
     cookie: Mutex<Option<String>>,
+    /// Who the web session's login said the user is.
+    session_identity: Mutex<serde_json::Map<String, Value>>,
 }
 
 /// Whether any step exists only in the web client's session (anything but `/jsonrpc`, JSON-2
@@ -116,9 +121,11 @@ impl Auth {
             mode,
             reason,
             uid: 0,
+            identity: serde_json::Map::new(),
             db,
             credentials,
             cookie: Mutex::new(None),
+            session_identity: Mutex::new(serde_json::Map::new()),
         };
         auth.uid = match mode {
             Mode::Session => auth.login_session(client).await?,
@@ -129,7 +136,95 @@ impl Auth {
             Mode::Json2 => auth.check_api_key(client).await?,
             Mode::Auto => return Err(Error::Setup("no mode was chosen".into())),
         };
+        auth.identity = std::mem::take(&mut *auth.session_identity.lock().await);
         Ok(auth)
+    }
+
+    /// The user's name, partner and company, from the user's own record: what answers about
+    /// the user echo. Nothing when the server will not say (a run goes on without it). A web
+    /// session has them from its login already.
+    pub async fn who(&self, client: &Client) -> serde_json::Map<String, Value> {
+        let fields = json!({"fields": ["name", "partner_id", "company_id"]});
+        let Ok(Value::Array(records)) = self
+            .call_model(client, "res.users", "read", Some(vec![self.uid]), fields)
+            .await
+        else {
+            return serde_json::Map::new();
+        };
+        let mut identity = serde_json::Map::new();
+        if let Some(Value::Object(user)) = records.into_iter().next() {
+            for (field, value) in user {
+                // many2one as read() gives it: [id, "name"].
+                let value = match value {
+                    Value::Array(pair) if pair.len() == 2 => pair[0].clone(),
+                    other => other,
+                };
+                if field != "id" {
+                    identity.insert(field, value);
+                }
+            }
+        }
+        identity
+    }
+
+    /// Calls a model's method the way this mode sends calls: the web client's `call_kw` with
+    /// the session, `execute_kw`, or JSON-2 with named arguments. `named` holds the keyword
+    /// arguments (JSON-2 names every argument; the others pass them as kwargs). The result, or
+    /// Odoo's error as text.
+    pub async fn call_model(
+        &self,
+        client: &Client,
+        model: &str,
+        method: &str,
+        ids: Option<Vec<i64>>,
+        named: Value,
+    ) -> std::result::Result<Value, String> {
+        let args: Vec<Value> = ids.iter().map(|ids| json!(ids)).collect();
+        let (route, body, headers) = match self.mode {
+            Mode::Json2 => {
+                let mut body = named.as_object().cloned().unwrap_or_default();
+                if let Some(ids) = ids {
+                    body.insert("ids".into(), json!(ids));
+                }
+                (
+                    format!("/json/2/{model}/{method}"),
+                    Value::Object(body),
+                    self.json2_headers(),
+                )
+            }
+            Mode::Jsonrpc => {
+                let secret = self.secret().unwrap_or_default();
+                (
+                    "/jsonrpc".to_string(),
+                    json!({"jsonrpc": "2.0", "method": "call", "id": 0, "params": {"service": "object", "method": "execute_kw",
+                        "args": [self.db, self.uid, secret, model, method, args, named]}}),
+                    Vec::new(),
+                )
+            }
+            _ => {
+                let mut headers = Vec::new();
+                if let Some(cookie) = self.cookie.lock().await.as_ref() {
+                    headers.push(("Cookie".to_string(), format!("session_id={cookie}")));
+                }
+                (
+                    format!("/web/dataset/call_kw/{model}/{method}"),
+                    json!({"jsonrpc": "2.0", "method": "call", "id": 0, "params": {"model": model, "method": method, "args": args, "kwargs": named}}),
+                    headers,
+                )
+            }
+        };
+        let reply = client
+            .post(&route, Bytes::from(body.to_string()), &headers)
+            .await
+            .map_err(|fault| fault.describe())?;
+        if self.mode == Mode::Json2 {
+            return match rpc::json2_answer(reply.status, &reply.body) {
+                Answer::Result => serde_json::from_slice(&reply.body).map_err(|e| e.to_string()),
+                Answer::Error(error) => Err(format!("{}: {}", error.label(), error.message)),
+                other => Err(format!("HTTP {}: {other:?}", reply.status)),
+            };
+        }
+        result_of(&reply)
     }
 
     /// An Auth for `--dry-run`: nothing is sent, the uid is the given or captured one.
@@ -158,9 +253,11 @@ impl Auth {
             mode,
             reason,
             uid,
+            identity: serde_json::Map::new(),
             db,
             credentials,
             cookie: Mutex::new(Some("***".into())),
+            session_identity: Mutex::new(serde_json::Map::new()),
         }
     }
 
@@ -196,6 +293,13 @@ impl Auth {
             .await?;
         let answer = result_of(&reply).map_err(|why| self.refused(&why))?;
         let uid = answer.get("uid").and_then(Value::as_i64).ok_or_else(|| self.refused("no uid in the answer (a second factor is required? use an API key with --mode jsonrpc)"))?;
+        let mut identity = serde_json::Map::new();
+        for key in ["name", "partner_id", "company_id"] {
+            if let Some(value) = answer.get(key) {
+                identity.insert(key.into(), value.clone());
+            }
+        }
+        *self.session_identity.lock().await = identity;
         let cookie = reply
             .header_values("set-cookie")
             .iter()

@@ -1,16 +1,27 @@
-//! Each step's verdict: its new answer against its baseline.
+//! Each step's verdict: its new answer against its baseline, relative to the run.
+//!
+//! A baseline is what the capture saw; a run on the same server seconds later, or on a copy of
+//! its database, sees other ids for the records it creates (and the messages, followers and
+//! lines those create), other sequence numbers, another database name and URL, later dates.
+//! None of that is a change: the judge maps what the run made to what the capture made, on
+//! first sight, and holds later sights to that mapping (see [`super::relative`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::runner::{Outcome, StepRun};
-use crate::diff::{Change, Rules, Unified, compare, normalized, unified};
+use super::relative::{self, CaptureTime, StepFacts};
+use super::runner::{Outcome, Skip, StepRun};
+use crate::diff::{
+    Change, Relative, Rules, Unified, compare_relative, merge_relative, normalized, unified,
+};
+use crate::odoo::ids::{self, Place};
 use crate::odoo::rpc::Answer;
 use crate::path::Path;
-use crate::template::suite::Suite;
+use crate::template::suite::{Step, Suite};
 use crate::text::plural;
 
 /// What came of a step, judged.
@@ -43,6 +54,10 @@ pub struct Verdict {
     pub verdict: Kind,
     /// Why it failed or was skipped, or how it differs, in one line.
     pub reason: String,
+    /// For a skipped step: true when the chosen mode cannot send it (which fails the run
+    /// only with `--fail-on-skip`), false when it follows a failure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unsendable: bool,
     pub status: Option<u16>,
     pub duration_ms: f64,
     pub attempts: u32,
@@ -53,28 +68,105 @@ pub struct Verdict {
     pub diff: Unified,
     /// Paths whose values changed between repeated reads (`--learn-noise`), ignored here.
     pub learned_noise: Vec<String>,
+    /// Paths holding dates the server set from its clock, moved by the time between capture
+    /// and replay: equal, and listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_shifted: Vec<String>,
+    /// What a person should check although the step passed: ids sent as captured although an
+    /// earlier answer returned them (on another database they may name another record).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The live answer, kept for `--update` when it differs.
     #[serde(skip)]
     pub live: Option<Value>,
 }
 
-/// Judges steps as they end, remembering which ids the run mapped.
+/// Judges steps as they end, remembering what the run made of the capture's records.
 pub struct Judge {
     pub suite: Arc<Suite>,
     pub rules: Rules,
-    /// Baseline id → live id, from the captures of the steps judged so far.
-    ids: Mutex<HashMap<i64, i64>>,
+    /// What makes every comparison of this run relative to it, but what it learns.
+    relative: Relative,
+    /// When the capture was made, for dates that moved with the clock (`None`: no shift).
+    clock: Option<CaptureTime>,
+    /// When this run started, in seconds since the epoch.
+    started: f64,
+    learned: Mutex<Learned>,
+    /// The records this run created, in the order it created them: model, id, and the step.
+    created: Mutex<Vec<Created>>,
+}
+
+/// A record a run created, for `--cleanup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub model: String,
+    pub id: i64,
+    /// The step that created it.
+    pub step: String,
+}
+
+/// What the run mapped so far: baseline id → live id, baseline string → live string.
+#[derive(Default)]
+struct Learned {
+    ids: HashMap<i64, i64>,
+    strings: HashMap<String, String>,
 }
 
 const MAX_CHANGES: usize = 50;
 
+fn epoch_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 impl Judge {
-    pub fn new(suite: Arc<Suite>, rules: Rules) -> Judge {
+    /// A judge for a run whose variables (the url, db, login, uid and the user's name and
+    /// partner it logged in as) are `run`; `time_shift` false compares dates as they are.
+    pub fn new(
+        suite: Arc<Suite>,
+        rules: Rules,
+        run: &Map<String, Value>,
+        time_shift: bool,
+    ) -> Judge {
+        let facts: Vec<StepFacts> = suite
+            .steps()
+            .map(|loaded| {
+                let step: &Step = loaded.step;
+                StepFacts {
+                    model: step.model.as_deref(),
+                    method: step.method.as_deref(),
+                    json2: step.kind == crate::odoo::Kind::Json2,
+                    writes: !step.read_only,
+                    baseline: loaded.baseline,
+                    captured_time: step.captured_time.as_deref(),
+                }
+            })
+            .collect();
+        let relative = relative::relative(
+            &facts,
+            &suite.manifest.relations,
+            &suite.manifest.variables,
+            run,
+        );
+        let clock = time_shift.then(|| CaptureTime::of(&facts)).flatten();
         Judge {
+            relative,
+            clock,
+            started: epoch_seconds(),
             suite,
             rules,
-            ids: Mutex::new(HashMap::new()),
+            learned: Mutex::new(Learned::default()),
+            created: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The records this run created so far, oldest first.
+    pub fn created(&self) -> Vec<Created> {
+        self.created
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The verdict on a step's run.
@@ -96,19 +188,32 @@ impl Judge {
             method: step.method.clone(),
             verdict: Kind::Passed,
             reason: String::new(),
+            unsendable: false,
             status: None,
             duration_ms: run.elapsed.as_secs_f64() * 1e3,
             attempts: run.attempts,
             changed_paths: Vec::new(),
             diff: Unified::default(),
             learned_noise: run.noise.clone(),
+            time_shifted: Vec::new(),
+            warnings: step
+                .literals
+                .iter()
+                .map(|l| {
+                    format!(
+                        "sends {} as a literal at {}; {} returned it in the capture",
+                        l.value, l.at, l.returned_by
+                    )
+                })
+                .collect(),
             live: None,
         };
         let answered = match &run.outcome {
-            Outcome::Skipped { reason } => {
+            Outcome::Skipped { reason, skip } => {
                 return Verdict {
                     verdict: Kind::Skipped,
                     reason: reason.clone(),
+                    unsendable: *skip == Skip::Unsendable,
                     ..verdict
                 };
             }
@@ -159,8 +264,38 @@ impl Judge {
             step.kind.as_str(),
             &extra,
         );
-        comparison.ids = self.ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let changes: Vec<Change> = compare(expected, &live, &comparison, MAX_CHANGES);
+        {
+            let learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+            comparison.ids = learned.ids.clone();
+            comparison.relative = Relative {
+                strings: learned.strings.clone(),
+                time: self
+                    .clock
+                    .map(|clock| clock.shift(self.started, epoch_seconds())),
+                ..self.relative.clone()
+            };
+        }
+        let found = compare_relative(expected, &live, &comparison, MAX_CHANGES);
+        {
+            let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+            for (a, b) in &found.learned_ids {
+                learned.ids.entry(*a).or_insert(*b);
+                comparison.ids.entry(*a).or_insert(*b);
+            }
+            for (a, b) in &found.learned_strings {
+                learned
+                    .strings
+                    .entry(a.clone())
+                    .or_insert_with(|| b.clone());
+                comparison
+                    .relative
+                    .strings
+                    .entry(a.clone())
+                    .or_insert_with(|| b.clone());
+            }
+        }
+        verdict.time_shifted = found.time_shifted;
+        let changes: Vec<Change> = found.changes;
         if !changes.is_empty() {
             verdict.verdict = Kind::Differs;
             verdict.changed_paths = changes.iter().map(Change::describe).collect();
@@ -173,22 +308,65 @@ impl Judge {
                 &normalized(expected, &comparison, true),
                 &normalized(&live, &comparison, false),
             );
-            verdict.live = Some(live);
+            verdict.live = Some(merge_relative(expected, &live, &comparison));
         }
         verdict
     }
 
-    /// The values this step's captures took, baseline against live: a created id that differs
-    /// between the capture and this run is the same record for every later comparison.
+    /// The ids this step's captures took, and the ids it created, baseline against live: a
+    /// record the run created is the captured one for every later comparison.
     fn learn_ids(&self, run: &StepRun, expected: &Value, live: &Value) {
         let step = self.suite.step(run.index);
-        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
         for (_, path) in step.captures() {
             if let (Some(a), Some(b)) = (
                 path.get(expected).and_then(Value::as_i64),
                 path.get(live).and_then(Value::as_i64),
             ) {
-                ids.insert(a, b);
+                learned.ids.insert(a, b);
+            }
+        }
+        let method = step.method.as_deref().unwrap_or("");
+        let creating = crate::odoo::methods::mints_ids(method) || method == "web_save";
+        if !creating {
+            return;
+        }
+        // What the create answered, record by record, in the same places.
+        let dialect = step.kind.dialect();
+        let (Ok(Some(baseline)), Ok(Some(answer))) =
+            (dialect.outcome(expected), dialect.outcome(live))
+        else {
+            return;
+        };
+        let relations = &self.suite.manifest.relations;
+        let made = |result: &Value| -> Vec<(String, i64)> {
+            ids::sightings(
+                step.model.as_deref(),
+                step.method.as_deref(),
+                result,
+                &Path::root(),
+                relations,
+            )
+            .into_iter()
+            .filter(|s| matches!(s.place, Place::Record { .. }))
+            .map(|s| (s.path.to_string(), s.value))
+            .collect()
+        };
+        let now: HashMap<String, i64> = made(answer).into_iter().collect();
+        let mut created = self.created.lock().unwrap_or_else(|p| p.into_inner());
+        for (path, captured) in made(baseline) {
+            // A web_save of an existing record answers that record: only a new one counts.
+            if let Some(new) = now.get(&path)
+                && (method != "web_save" || self.relative.fresh_ids.contains(&captured))
+            {
+                learned.ids.entry(captured).or_insert(*new);
+                if let Some(model) = &step.model {
+                    created.push(Created {
+                        model: model.clone(),
+                        id: *new,
+                        step: step.name.clone(),
+                    });
+                }
             }
         }
     }
@@ -201,6 +379,8 @@ pub struct Tally {
     pub differs: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Of the skipped, those the chosen mode cannot send.
+    pub unsendable: usize,
 }
 
 impl Tally {
@@ -213,26 +393,35 @@ impl Tally {
                 Kind::Failed => tally.failed += 1,
                 Kind::Skipped => tally.skipped += 1,
             }
+            if v.unsendable {
+                tally.unsendable += 1;
+            }
         }
         tally
     }
 
-    /// The closing line CI tools read: `N passed, N failed` (differs count as failed), then skipped.
+    /// The one summary line: `12 passed, 1 differs, 0 failed, 3 skipped (3 not sendable in this
+    /// run)`.
     pub fn line(&self) -> String {
         let mut line = format!(
-            "{} passed, {} failed",
-            self.passed,
-            self.differs + self.failed
+            "{} passed, {} differs, {} failed, {} skipped",
+            self.passed, self.differs, self.failed, self.skipped
         );
-        if self.skipped > 0 {
-            line.push_str(&format!(", {} skipped", self.skipped));
+        if self.unsendable > 0 {
+            line.push_str(&format!(" ({} not sendable in this run)", self.unsendable));
         }
         line
     }
 
-    /// 0 when everything passed, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        if self.differs + self.failed + self.skipped > 0 {
+    /// 0 when every step passed, or was skipped only because the mode cannot send it (unless
+    /// `fail_on_skip`); 1 when a step differs, failed, or was skipped after a failure.
+    pub fn exit_code(&self, fail_on_skip: bool) -> i32 {
+        let blocking = if fail_on_skip {
+            self.skipped
+        } else {
+            self.skipped - self.unsendable
+        };
+        if self.differs + self.failed + blocking > 0 {
             1
         } else {
             0

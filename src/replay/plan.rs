@@ -52,6 +52,12 @@ pub struct Plan {
     pub learn_noise: u32,
     /// Where to write what was sent and received, as a HAR.
     pub save_har: Option<PathBuf>,
+    /// Fail the run when a step is skipped because the mode cannot send it.
+    pub fail_on_skip: bool,
+    /// Dates that moved by the time between capture and replay compare equal.
+    pub time_shift: bool,
+    /// Delete, at the end, the records the run created (newest first).
+    pub cleanup: bool,
 }
 
 impl Plan {

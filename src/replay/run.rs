@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::auth::{Auth, Credentials, Mode, Prepared, has_web_steps};
 use super::client::Client;
-use super::judge::{Judge, Kind, Verdict};
+use super::judge::{Created, Judge, Kind, Verdict};
 use super::plan::Plan;
 use super::runner::{self, Context, Options, StepRun};
 use crate::error::{Error, Result, write_file};
@@ -30,6 +30,8 @@ pub trait Observer: Send + Sync {
     /// A step ended and was judged. `judging` is false on server A of an A/B run, where
     /// nothing is compared yet.
     fn step(&self, run: &StepRun, verdict: &Verdict, judging: bool);
+    /// `--cleanup` ended: what became of each record the run created, newest first.
+    fn cleaned(&self, cleaned: &[Cleaned]);
     /// The run against one server ended.
     fn finished(&self);
 }
@@ -44,6 +46,25 @@ pub struct Replayed {
     pub runs: Vec<StepRun>,
     /// The secret values the run used, to keep out of anything written.
     pub secrets: Secrets,
+    /// What `--cleanup` did, newest record first.
+    pub cleaned: Vec<Cleaned>,
+}
+
+/// A record the run created, and what `--cleanup` did with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    pub record: Created,
+    pub outcome: Cleanup,
+}
+
+/// What became of a record at cleanup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleanup {
+    Deleted,
+    /// The suite itself deleted it (a create → write → unlink flow).
+    AlreadyGone,
+    /// Odoo refused, and why (a confirmed sale order must be cancelled first).
+    Refused(String),
 }
 
 /// What a dry run shows, in order: how it would log in, then each step.
@@ -84,11 +105,11 @@ pub fn run(plan: &Plan, suite: Suite, observer: Arc<dyn Observer>) -> Result<Rep
     let run_on = |server: &Server, expected: Expected| {
         runtime.block_on(replay(plan, &ready, server, expected, &observer))
     };
-    let (verdicts, secrets, runs) = match &plan.against {
+    let (verdicts, secrets, runs, cleaned) = match &plan.against {
         None => run_on(&first, Expected::Baselines)?,
         Some(second) => {
             observer.comparing(url, second);
-            let (_, _, runs_a) = run_on(&first, Expected::Nothing)?;
+            let (_, _, runs_a, _) = run_on(&first, Expected::Nothing)?;
             let answers: Vec<Option<Value>> = runs_a.iter().map(|r| r.document()).collect();
             let noise: Vec<Vec<String>> = runs_a.iter().map(|r| r.noise.clone()).collect();
             let server_b = Server {
@@ -109,6 +130,7 @@ pub fn run(plan: &Plan, suite: Suite, observer: Arc<dyn Observer>) -> Result<Rep
         verdicts,
         runs,
         secrets,
+        cleaned,
     })
 }
 
@@ -223,14 +245,15 @@ struct FirstServer {
     noise: Vec<Vec<String>>,
 }
 
-/// One run against one server: the verdicts, the secrets used, and the runs.
+/// One run against one server: the verdicts, the secrets used, the runs, and what
+/// `--cleanup` did.
 async fn replay(
     plan: &Plan,
     ready: &Ready,
     server: &Server,
     expected: Expected,
     observer: &Arc<dyn Observer>,
-) -> Result<(Vec<Verdict>, Secrets, Vec<StepRun>)> {
+) -> Result<(Vec<Verdict>, Secrets, Vec<StepRun>, Vec<Cleaned>)> {
     let Ready {
         suite,
         renderer,
@@ -241,7 +264,17 @@ async fn replay(
     let client =
         Client::new(&server.url, plan.insecure, plan.timeout, jobs).map_err(Error::Usage)?;
     let web_suite = has_web_steps(&suite.manifest.steps);
-    let auth = Auth::establish(&client, plan.mode, credentials.clone(), web_suite).await?;
+    let mut auth = Auth::establish(&client, plan.mode, credentials.clone(), web_suite).await?;
+    // Another user's name and partner are what answers about the user now echo: ask for them
+    // (a web session's login said them already; the captured user needs no asking).
+    let captured_login = suite
+        .manifest
+        .variables
+        .get("login")
+        .and_then(Value::as_str);
+    if auth.identity.is_empty() && credentials.login.as_deref() != captured_login {
+        auth.identity = auth.who(&client).await;
+    }
     let mut values = values.clone();
     values.insert("url".into(), Value::String(server.url.clone()));
     values.insert("uid".into(), Value::from(auth.uid));
@@ -267,9 +300,16 @@ async fn replay(
             learn_noise: server.learn_noise,
         },
     });
-    let judge = Arc::new(Judge::new(suite.clone(), plan.rules.clone()));
+    let judge = Arc::new(Judge::new(
+        suite.clone(),
+        plan.rules.clone(),
+        &context.run_identity(),
+        plan.time_shift,
+    ));
     let verdicts: Arc<Mutex<Vec<Verdict>>> = Arc::new(Mutex::new(Vec::new()));
     let (reporter, collected, expected) = (observer.clone(), verdicts.clone(), Arc::new(expected));
+    let judging_baselines = matches!(*expected, Expected::Baselines);
+    let judged = judge.clone();
     let runs = runner::run(context.clone(), move |run| {
         let verdict = match &*expected {
             Expected::Baselines => judge.judge(run),
@@ -297,7 +337,50 @@ async fn replay(
         .map(|(i, s)| (s.name.as_str(), i))
         .collect();
     verdicts.sort_by_key(|v| order.get(v.step.as_str()).copied().unwrap_or(usize::MAX));
-    Ok((verdicts, secrets, runs))
+    let mut cleaned = Vec::new();
+    if plan.cleanup && judging_baselines {
+        cleaned = cleanup(&context, judged.created()).await;
+        observer.cleaned(&cleaned);
+    }
+    Ok((verdicts, secrets, runs, cleaned))
+}
+
+/// `--cleanup`: deletes the records the run created, newest first (a line before its order),
+/// each on its own, so one Odoo refuses does not keep the others. A record the suite deleted
+/// itself is already gone; a record Odoo will not delete is reported with its reason.
+async fn cleanup(context: &Context, created: Vec<Created>) -> Vec<Cleaned> {
+    let mut cleaned = Vec::new();
+    for record in created.into_iter().rev() {
+        let auth = &context.auth;
+        let exists = auth
+            .call_model(
+                &context.client,
+                &record.model,
+                "search",
+                None,
+                serde_json::json!({"domain": [["id", "=", record.id]], "context": {"active_test": false}}),
+            )
+            .await;
+        let outcome = match exists {
+            Ok(Value::Array(found)) if found.is_empty() => Cleanup::AlreadyGone,
+            Ok(_) => match auth
+                .call_model(
+                    &context.client,
+                    &record.model,
+                    "unlink",
+                    Some(vec![record.id]),
+                    serde_json::json!({}),
+                )
+                .await
+            {
+                Ok(_) => Cleanup::Deleted,
+                Err(why) => Cleanup::Refused(why),
+            },
+            Err(why) => Cleanup::Refused(why),
+        };
+        cleaned.push(Cleaned { record, outcome });
+    }
+    cleaned
 }
 
 /// The suite without its writes, for A/B runs that must not change either server.

@@ -50,7 +50,17 @@ pub enum Outcome {
     /// not be built.
     Failed { cause: String },
     /// Not sent, and why.
-    Skipped { reason: String },
+    Skipped { reason: String, skip: Skip },
+}
+
+/// Why a step was not sent, as far as the run's result goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// The chosen mode cannot send it (a web-only route over `/jsonrpc`), or it needs the
+    /// answer of such a step: nothing went wrong, the run does not fail for it unless asked.
+    Unsendable,
+    /// A step it needs failed, or `--fail-fast` stopped the run: it follows that failure.
+    AfterFailure,
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +132,7 @@ impl StepRun {
                 _ => String::new(),
             },
             Outcome::Failed { cause } => cause.clone(),
-            Outcome::Skipped { reason } => reason.clone(),
+            Outcome::Skipped { reason, .. } => reason.clone(),
         }
     }
 }
@@ -142,6 +152,20 @@ pub struct Context {
     pub options: Options,
     /// Secrets to mask in what is kept of each request.
     pub secrets: Secrets,
+}
+
+impl Context {
+    /// Who and where this run is: the variables an answer may echo (`url`, `db`, `login`,
+    /// `uid`) and the user's `name`, `partner_id` and `company_id` as the server gave them.
+    pub fn run_identity(&self) -> Map<String, Value> {
+        let mut identity = self.auth.identity.clone();
+        for name in ["url", "db", "login", "uid"] {
+            if let Some(value) = self.values.get(name) {
+                identity.insert(name.into(), value.clone());
+            }
+        }
+        identity
+    }
 }
 
 /// Which step provides each capture.
@@ -219,15 +243,21 @@ impl Schedule {
             let Some(index) = self.ready.pop_front() else {
                 return Next::Wait;
             };
-            let skip = self.stopped.clone().or_else(|| {
-                failed_provider(
-                    &self.data_deps[index],
-                    &self.results,
-                    &context.suite.manifest.steps,
-                )
-            });
+            let skip = self
+                .stopped
+                .clone()
+                .map(|reason| (reason, Skip::AfterFailure))
+                .or_else(|| {
+                    failed_provider(
+                        &self.data_deps[index],
+                        &self.results,
+                        &context.suite.manifest.steps,
+                    )
+                });
             match skip {
-                Some(reason) => self.finish(skipped(index, context, reason), context, report),
+                Some((reason, skip)) => {
+                    self.finish(skipped(index, context, reason, skip), context, report)
+                }
                 None => return Next::Run(index),
             }
         }
@@ -330,7 +360,9 @@ pub async fn run(
     std::mem::take(&mut schedule.results)
         .into_iter()
         .enumerate()
-        .map(|(i, r)| r.unwrap_or_else(|| skipped(i, &context, "not run".into())))
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| skipped(i, &context, "not run".into(), Skip::AfterFailure))
+        })
         .collect()
 }
 
@@ -350,12 +382,13 @@ fn release(
     }
 }
 
-/// Why a step cannot run: a step whose answer it needs gave none.
+/// Why a step cannot run: a step whose answer it needs gave none. A step that needs a step
+/// the mode could not send cannot be sent either; one that needs a failed step follows it.
 fn failed_provider(
     providers: &BTreeSet<usize>,
     results: &[Option<StepRun>],
     steps: &[crate::template::suite::Step],
-) -> Option<String> {
+) -> Option<(String, Skip)> {
     providers
         .iter()
         .find_map(|&p| match results[p].as_ref().map(|r| &r.outcome) {
@@ -363,26 +396,32 @@ fn failed_provider(
                 answer: Answer::Result,
                 ..
             })) => None,
-            Some(Outcome::Answered(_)) => Some(format!(
-                "depends on {}, which got an Odoo error",
-                steps[p].name
+            Some(Outcome::Answered(_)) => Some((
+                format!("depends on {}, which got an Odoo error", steps[p].name),
+                Skip::AfterFailure,
             )),
-            Some(Outcome::Failed { .. }) => {
-                Some(format!("depends on {}, which failed", steps[p].name))
-            }
-            Some(Outcome::Skipped { .. }) | None => {
-                Some(format!("depends on {}, which was skipped", steps[p].name))
-            }
+            Some(Outcome::Failed { .. }) => Some((
+                format!("depends on {}, which failed", steps[p].name),
+                Skip::AfterFailure,
+            )),
+            Some(Outcome::Skipped { skip, .. }) => Some((
+                format!("depends on {}, which was skipped", steps[p].name),
+                *skip,
+            )),
+            None => Some((
+                format!("depends on {}, which was not run", steps[p].name),
+                Skip::AfterFailure,
+            )),
         })
 }
 
-fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
+fn skipped(index: usize, context: &Context, reason: String, skip: Skip) -> StepRun {
     let step = &context.suite.manifest.steps[index];
     StepRun {
         index,
         name: step.name.clone(),
         read_only: step.read_only,
-        outcome: Outcome::Skipped { reason },
+        outcome: Outcome::Skipped { reason, skip },
         attempts: 0,
         elapsed: Duration::ZERO,
         kind: step.kind,
@@ -394,7 +433,7 @@ fn skipped(index: usize, context: &Context, reason: String) -> StepRun {
 async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, Value>>) -> StepRun {
     let step = context.suite.step(index);
     let start = Instant::now();
-    let mut run = skipped(index, context, String::new());
+    let mut run = skipped(index, context, String::new(), Skip::AfterFailure);
     // The step's captures over the shared variables: nothing else is copied per step.
     let mut own = Map::new();
     {
@@ -405,8 +444,11 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
                     own.insert(name.clone(), value.clone());
                 }
                 None => {
+                    // No step of this run provides it (an A/B run leaves writes out): the run
+                    // cannot send the step, nothing failed.
                     run.outcome = Outcome::Skipped {
                         reason: format!("the capture `{name}` got no value from the run"),
+                        skip: Skip::Unsendable,
                     };
                     return run;
                 }
@@ -437,6 +479,7 @@ async fn execute(index: usize, context: &Context, captures: &Mutex<Map<String, V
                     "cannot be sent in {} mode: {why}",
                     context.auth.mode.as_str()
                 ),
+                skip: Skip::Unsendable,
             };
             return run;
         }

@@ -20,7 +20,7 @@ const ORDER: [Kind; 4] = [Kind::Failed, Kind::Differs, Kind::Skipped, Kind::Pass
 pub fn render(label: &str, verdicts: &[Verdict]) -> String {
     let tally = Tally::of(verdicts);
     let seconds: f64 = verdicts.iter().map(|v| v.duration_ms).sum::<f64>() / 1e3;
-    let outcome = if tally.exit_code() == 0 {
+    let outcome = if tally.exit_code(false) == 0 {
         ("ok", "every step passed")
     } else {
         ("bad", "some steps need a look")
@@ -297,6 +297,9 @@ mod tests {
             changed_paths: Vec::new(),
             diff: Default::default(),
             learned_noise: Vec::new(),
+            time_shifted: Vec::new(),
+            warnings: Vec::new(),
+            unsendable: false,
             live: None,
         }
     }

@@ -107,6 +107,9 @@ mod tests {
             changed_paths: vec!["$.result[0].phone: \"1\" → \"2\"".into()],
             diff: crate::diff::unified(&json!({"phone": "1"}), &json!({"phone": "2"})),
             learned_noise: vec![],
+            time_shifted: vec![],
+            warnings: vec![],
+            unsendable: false,
             live: None,
         }
     }

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 
 use super::color::paint;
 use super::verbose::{self, Verbosity};
-use crate::odoo::rpc::Answer;
 use crate::replay::auth::Auth;
 use crate::replay::judge::{Kind, Tally, Verdict};
+use crate::replay::run::{Cleaned, Cleanup};
 use crate::replay::runner::{Outcome, StepRun};
 use crate::replay::{DryRun, Observer};
 use crate::template::redact::Secrets;
@@ -62,6 +62,16 @@ impl Observer for Printer {
     fn step(&self, run: &StepRun, verdict: &Verdict, judging: bool) {
         if let Some(progress) = &*self.current.lock().unwrap_or_else(|p| p.into_inner()) {
             progress.step(run, verdict, judging);
+        }
+    }
+
+    fn cleaned(&self, cleaned: &[Cleaned]) {
+        if cleaned.is_empty() {
+            eprintln!("odoo-har: cleanup: the run created no record");
+            return;
+        }
+        for line in cleanup_lines(cleaned) {
+            eprintln!("odoo-har: cleanup: {line}");
         }
     }
 
@@ -126,6 +136,15 @@ impl Progress {
                 text.push_str(&format!("           {path}\n"));
             }
             text.push_str(&paint(&verdict.diff, self.color));
+        }
+        if !verdict.time_shifted.is_empty() {
+            text.push_str(&format!(
+                "\n           time-shifted (moved with the clock, equal): {}",
+                verdict.time_shifted.join(", ")
+            ));
+        }
+        for warning in &verdict.warnings {
+            text.push_str(&format!("\n           warning: {warning}"));
         }
         match &self.bar {
             Some(bar) => {
@@ -202,23 +221,31 @@ fn step_line(run: &StepRun, verdict: &Verdict, judging: bool) -> String {
     .to_string()
 }
 
-/// The closing lines: what was sent and how it went, then `N passed, N failed` for CI.
+/// What `--cleanup` did, a line per record: `deleted sale.order 46 (008-sale.order.create)`.
+pub fn cleanup_lines(cleaned: &[Cleaned]) -> Vec<String> {
+    cleaned
+        .iter()
+        .map(|c| {
+            let record = format!("{} {} ({})", c.record.model, c.record.id, c.record.step);
+            match &c.outcome {
+                Cleanup::Deleted => format!("deleted {record}"),
+                Cleanup::AlreadyGone => format!("already gone: {record}, the suite deleted it"),
+                Cleanup::Refused(why) => format!("could not delete {record}: {why}"),
+            }
+        })
+        .collect()
+}
+
+/// The closing line: every verdict counted, in one line, and how many steps were sent.
 pub fn summarize(runs: &[StepRun], verdicts: &[Verdict], out: &mut impl Write) -> io::Result<()> {
-    let count = |f: fn(&StepRun) -> bool| runs.iter().filter(|r| f(r)).count();
-    let sent = count(|r| r.attempts > 0);
-    let errors = count(
-        |r| matches!(&r.outcome, Outcome::Answered(a) if matches!(a.answer, Answer::Error(_))),
-    );
-    let failed = count(|r| matches!(r.outcome, Outcome::Failed { .. }));
-    let skipped = count(|r| matches!(r.outcome, Outcome::Skipped { .. }));
-    let ok = runs.len() - errors - failed - skipped;
-    let tally = Tally::of(verdicts);
+    let sent = runs.iter().filter(|r| r.attempts > 0).count();
     writeln!(
         out,
-        "{} steps: {sent} sent, {ok} ok, {errors} Odoo errors, {failed} failed, {skipped} skipped",
+        "{} ({} of {} steps sent)",
+        Tally::of(verdicts).line(),
+        sent,
         runs.len()
-    )?;
-    writeln!(out, "{}", tally.line())
+    )
 }
 
 /// What a dry run shows, as text: how it would log in, or a step's request as it would be

@@ -81,8 +81,8 @@ impl Loaded {
     }
 }
 
-/// A suite folder as it is (true), or captures extracted in memory (false).
-pub fn suite_or_captures(inputs: &[String]) -> Result<(Suite, bool)> {
+/// A suite folder as it is (true), or captures extracted in memory (false) as `options` say.
+pub fn suite_or_captures(inputs: &[String], options: &ExtractOptions) -> Result<(Suite, bool)> {
     if let [single] = inputs {
         let dir = std::path::Path::new(single);
         if dir.join(MANIFEST).is_file() {
@@ -90,7 +90,7 @@ pub fn suite_or_captures(inputs: &[String]) -> Result<(Suite, bool)> {
         }
     }
     let loaded = Loaded::read(inputs, &LoadOptions::default())?;
-    let extracted = loaded.extract(&ExtractOptions::default());
+    let extracted = loaded.extract(options);
     if extracted.manifest.steps.is_empty() {
         return Err(
             Error::input(loaded.describe(), None, "no Odoo call to replay")

@@ -507,9 +507,12 @@ fn the_locustfile_compiles_chains_created_ids_and_expects_captured_errors() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mock = odoo_har::mock::server::Mock::of_suite(
-        &odoo_har::template::load::suite_or_captures(&["fixtures/odoo16-firefox.har".into()])
-            .unwrap()
-            .0,
+        &odoo_har::template::load::suite_or_captures(
+            &["fixtures/odoo16-firefox.har".into()],
+            &Default::default(),
+        )
+        .unwrap()
+        .0,
         None,
         false,
     )

@@ -555,14 +555,24 @@ fn demo_runs_the_pipeline_on_the_bundled_capture() {
         run.stdout
     );
     assert!(run.stdout.contains("\"execute_kw\""), "{}", run.stdout);
-    assert!(run.stdout.contains("5 passed, 0 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("5 passed, 0 differs, 0 failed, 0 skipped"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains(r#"$.result[0].tz: "Europe/Brussels" → "America/New_York""#),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("4 passed, 1 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("4 passed, 1 differs, 0 failed, 0 skipped"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("not every step"), "{}", run.stdout);
     for secret in SECRETS {
         assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
