@@ -67,6 +67,10 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
         "$..device_ids",
         "res.device rows: every login adds one, the replay's too (odoo18/19 preferences)",
     ),
+    (
+        "$..is_current",
+        "whether a device is the request's own session: only a web session can say (18+)",
+    ),
     ("json2:$.debug", "JSON-2 error tracebacks"),
     (
         "json2:$.arguments",

@@ -46,6 +46,25 @@ const READ_ONLY: &[&str] = &[
 /// `[id, name]`).
 const MINTING: &[&str] = &["create", "copy", "name_create"];
 
+/// What `/web/dataset/call_button` hands the web client for a method's `result`: an action
+/// dict as `clean_action` leaves it (a `type`, `flags`), anything else as `false` (16–19
+/// `addons/web/controllers/dataset.py`, `call_button`). The external API returns the method's
+/// raw result, so a button replayed through it is judged after the same cleaning.
+pub fn call_button_result(result: serde_json::Value) -> serde_json::Value {
+    match result {
+        serde_json::Value::Object(mut action) => {
+            action
+                .entry("type")
+                .or_insert_with(|| "ir.actions.act_window_close".into());
+            action
+                .entry("flags")
+                .or_insert_with(|| serde_json::json!({}));
+            serde_json::Value::Object(action)
+        }
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
 /// True when the method only reads.
 pub fn is_read_only(method: &str) -> bool {
     READ_ONLY.contains(&method)
@@ -66,5 +85,16 @@ mod tests {
         assert!(!is_read_only("write"));
         assert!(!is_read_only("action_confirm"));
         assert!(mints_ids("create") && mints_ids("name_create") && !mints_ids("write"));
+    }
+
+    #[test]
+    fn a_button_answers_the_web_client_an_action_or_false() {
+        use serde_json::json;
+        assert_eq!(call_button_result(json!(true)), json!(false));
+        assert_eq!(call_button_result(json!(null)), json!(false));
+        assert_eq!(
+            call_button_result(json!({"type": "ir.actions.act_window", "res_model": "x"})),
+            json!({"type": "ir.actions.act_window", "res_model": "x", "flags": {}})
+        );
     }
 }

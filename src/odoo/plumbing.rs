@@ -128,6 +128,57 @@ pub fn plumbing(call: &OdooCall) -> Option<&'static str> {
         })
 }
 
+/// Fields Odoo computes from the web session a request came in, which the external API and
+/// JSON-2 cannot compute: asked for (or sorted by) outside a web session, Odoo answers
+/// `ValueError: Cannot convert res.device.is_current to SQL because it is not stored`
+/// (odoo18 and odoo19 preferences: the device list of the Preferences dialog).
+const SESSION_ONLY: &[&str] = &["is_current"];
+
+/// Takes the fields only a web session can compute out of a request (from specifications,
+/// field lists and `order` clauses), for a call sent outside one; true when anything was
+/// taken. What the answer then lacks is volatile anyway (see the default ignores).
+pub fn strip_session_only(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut stripped = false;
+    match value {
+        Value::Object(map) => {
+            for field in SESSION_ONLY {
+                if map.get(*field).is_some_and(Value::is_object) {
+                    map.remove(*field);
+                    stripped = true;
+                }
+            }
+            if let Some(Value::String(order)) = map.get_mut("order") {
+                let kept: Vec<&str> = order
+                    .split(',')
+                    .filter(|clause| {
+                        let name = clause.split_whitespace().next().unwrap_or_default();
+                        !SESSION_ONLY.contains(&name)
+                    })
+                    .collect();
+                let kept = kept.join(",").trim().to_string();
+                if kept != *order {
+                    *order = kept;
+                    stripped = true;
+                }
+            }
+            for item in map.values_mut() {
+                stripped |= strip_session_only(item);
+            }
+        }
+        Value::Array(items) => {
+            let before = items.len();
+            items.retain(|item| !item.as_str().is_some_and(|f| SESSION_ONLY.contains(&f)));
+            stripped |= items.len() != before;
+            for item in items.iter_mut() {
+                stripped |= strip_session_only(item);
+            }
+        }
+        _ => {}
+    }
+    stripped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +204,19 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"call","params":{}}"#,
             Some((200, r#"{"jsonrpc":"2.0","id":0,"result":{}}"#)),
         ))
+    }
+
+    #[test]
+    fn session_only_fields_leave_specifications_lists_and_orders() {
+        let mut spec = serde_json::json!({"specification": {"name": {}, "device_ids": {"fields": {"id": {}, "is_current": {}}, "order": "is_current DESC, last_activity DESC"}},
+            "fields": ["name", "is_current"]});
+        assert!(strip_session_only(&mut spec));
+        assert_eq!(
+            spec,
+            serde_json::json!({"specification": {"name": {}, "device_ids": {"fields": {"id": {}}, "order": "last_activity DESC"}}, "fields": ["name"]})
+        );
+        let mut plain = serde_json::json!({"args": [[2], ["name"]]});
+        assert!(!strip_session_only(&mut plain));
     }
 
     #[test]

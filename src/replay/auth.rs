@@ -441,6 +441,16 @@ impl Auth {
                 .map_err(|e| Unsupported(format!("the body is not JSON: {e}")))
         };
         let bytes = |value: &Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+        // Outside a web session, fields only a session can compute are left out of a web
+        // call, or Odoo refuses the whole call.
+        let outside_session = matches!(self.mode, Mode::Jsonrpc | Mode::Json2);
+        let body = if outside_session && kind != Kind::Json2 && body.contains("is_current") {
+            let mut value = parse(&body)?;
+            crate::odoo::plumbing::strip_session_only(&mut value);
+            value.to_string()
+        } else {
+            body
+        };
         match self.mode {
             Mode::Session => match kind {
                 Kind::Json2 if self.credentials.api_key.is_some() => Ok(Prepared {

@@ -106,13 +106,23 @@ impl StepRun {
         let Outcome::Answered(answered) = &self.outcome else {
             return None;
         };
-        let reply = self.sent.as_ref()?.reply.as_ref()?;
-        document(
+        let sent = self.sent.as_ref()?;
+        let reply = sent.reply.as_ref()?;
+        let mut document = document(
             answered.dialect,
             self.kind.dialect(),
             reply,
             &answered.answer,
-        )
+        )?;
+        // A button sent through the external API answers the method's raw result; the web
+        // client's route would have cleaned it.
+        if self.kind == Kind::CallButton
+            && !sent.url.contains("/web/dataset/call_button")
+            && let Some(result) = document.get_mut("result")
+        {
+            *result = crate::odoo::methods::call_button_result(result.take());
+        }
+        Some(document)
     }
 
     /// What was sent and received, with `secrets` masked, for a saved HAR or a report.
