@@ -42,6 +42,15 @@ const ROUTES: &[(&str, &str)] = &[
         "/mail/thread/data",
         "the chatter pane: followers, attachments, activities",
     ),
+    // odoo19-preferences (lab): Discuss loading and acknowledging a channel's messages
+    (
+        "/discuss/channel/messages",
+        "the Discuss panel: a channel's messages",
+    ),
+    (
+        "/discuss/channel/mark_as_read",
+        "the Discuss panel: marking a channel read",
+    ),
     // odoo17-sale
     (
         "/sale_product_configurator/get_values",
@@ -70,6 +79,11 @@ const METHODS: &[(&str, &str)] = &[
     (
         "autocomplete_by_name",
         "company suggestions from Odoo's IAP service, outside the database",
+    ),
+    // odoo19-preferences (lab): the Discuss panel acknowledging a channel
+    (
+        "channel_fetched",
+        "the Discuss panel: acknowledging a channel's new messages",
     ),
 ];
 

@@ -139,6 +139,8 @@ impl Dialect {
     /// stores when the other dialect carried its answer.
     pub fn document(self, outcome: Result<Value, &OdooError>) -> Value {
         match (self, outcome) {
+            // Odoo leaves `result` out when a method returned None (§1.2).
+            (Dialect::JsonRpc, Ok(Value::Null)) => json!({"jsonrpc": "2.0", "id": null}),
             (Dialect::JsonRpc, Ok(result)) => {
                 json!({"jsonrpc": "2.0", "id": null, "result": result})
             }

@@ -868,8 +868,23 @@ fn web_client_plumbing_is_marked_in_real_captures() {
             &[][..],
             &["res.partner.search_read"][..],
         ),
+        (
+            "fixtures/odoo19-lab-discuss.har",
+            &[
+                "/discuss/channel/messages",
+                "/discuss/channel/mark_as_read",
+                "discuss.channel.channel_fetched",
+            ][..],
+            &[][..],
+        ),
     ] {
-        let Some(path) = shared(file) else { return };
+        let path = match file.strip_prefix("fixtures/") {
+            Some(_) => file.to_string(),
+            None => match shared(file) {
+                Some(path) => path,
+                None => continue,
+            },
+        };
         let calls = json_of(&["inspect", &path, "--json"]);
         let calls = calls.as_array().unwrap();
         for wanted in plumbing {
