@@ -74,14 +74,41 @@ pub struct Relative {
     /// Fields that hold record ids without saying so in their name (`order_line`), from the
     /// relations Odoo describes.
     pub relational: HashSet<String>,
+    /// Ids mapped on first sight by earlier comparisons, by the kind of record they name (see
+    /// [`slot`]): messages and followers are numbered apart, so their 30s are not one record.
+    pub slotted: HashMap<(String, i64), i64>,
+    /// The model of the step's own records (the ids under `result`/`records`).
+    pub model: Option<String>,
+}
+
+/// The kind of record an id at `at` names, as far as the answer's shape tells: the model of
+/// the step's own records for their ids, else the field (or list) it stands in
+/// (`message_ids`, `partner_id`, `followers`).
+pub fn slot(at: &[Segment], model: Option<&str>) -> String {
+    let keys: Vec<&str> = at
+        .iter()
+        .rev()
+        .filter_map(|s| match s {
+            Segment::Key(key) => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        ["id", parent, ..] if matches!(*parent, "result" | "records") => {
+            model.unwrap_or(parent).to_string()
+        }
+        ["id", parent, ..] => (*parent).to_string(),
+        ["result", ..] | [] => model.unwrap_or("result").to_string(),
+        [key, ..] => (*key).to_string(),
+    }
 }
 
 /// A comparison's findings: the changes, and what it mapped or let pass on the way.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Compared {
     pub changes: Vec<Change>,
-    /// Ids mapped on first sight (baseline → live).
-    pub learned_ids: Vec<(i64, i64)>,
+    /// Ids mapped on first sight: the kind of record ([`slot`]), baseline id, live id.
+    pub learned_ids: Vec<(String, i64, i64)>,
     /// Server-given strings mapped on first sight (baseline → live).
     pub learned_strings: Vec<(String, String)>,
     /// Paths whose values moved with the clock.
@@ -143,7 +170,7 @@ pub fn compare_relative(
         limit,
         found: Compared::default(),
         ids: HashMap::new(),
-        images: comparison.ids.values().copied().collect(),
+        images: HashSet::new(),
     };
     let mut at = Vec::new();
     walker.walk(baseline, live, &mut at, false);
@@ -160,7 +187,7 @@ pub fn merge_relative(baseline: &Value, live: &Value, comparison: &Comparison) -
         limit: usize::MAX,
         found: Compared::default(),
         ids: HashMap::new(),
-        images: comparison.ids.values().copied().collect(),
+        images: HashSet::new(),
     };
     let mut at = Vec::new();
     walker.merge(baseline, live, &mut at, false)
@@ -173,10 +200,10 @@ struct Walker<'c, 'a> {
     comparison: &'c Comparison<'a>,
     limit: usize,
     found: Compared,
-    /// Ids learned during this comparison, so later sights in the same answer agree.
-    ids: HashMap<i64, i64>,
-    /// Live ids already standing for a baseline id: two records never map to one.
-    images: HashSet<i64>,
+    /// Ids learned during this comparison, by kind, so later sights in the answer agree.
+    ids: HashMap<(String, i64), i64>,
+    /// Live ids already standing for a baseline id, by kind: two records never map to one.
+    images: HashSet<(String, i64)>,
 }
 
 impl Walker<'_, '_> {
@@ -333,12 +360,20 @@ impl Walker<'_, '_> {
                 Value::Array(out)
             }
             Value::Number(n) if self.comparison.id_position(at, in_pair) => {
+                let kind = slot(at, relative.model.as_deref());
                 let captured = n.as_i64().and_then(|id| {
-                    self.comparison
-                        .ids
+                    relative
+                        .slotted
                         .iter()
-                        .find(|(_, live)| **live == id)
-                        .map(|(captured, _)| *captured)
+                        .find(|((k, _), live)| *k == kind && **live == id)
+                        .map(|((_, captured), _)| *captured)
+                        .or_else(|| {
+                            self.comparison
+                                .ids
+                                .iter()
+                                .find(|(_, live)| **live == id)
+                                .map(|(captured, _)| *captured)
+                        })
                         .or_else(|| {
                             relative.variables.iter().find_map(|(captured, run)| {
                                 (run.as_i64() == Some(id))
@@ -374,9 +409,7 @@ impl Walker<'_, '_> {
 
     /// True for a baseline id the capture created, mapped or still to be mapped.
     fn created(&self, id: i64) -> bool {
-        self.comparison.ids.contains_key(&id)
-            || self.ids.contains_key(&id)
-            || self.comparison.relative.fresh_ids.contains(&id)
+        self.comparison.ids.contains_key(&id) || self.comparison.relative.fresh_ids.contains(&id)
     }
 
     /// Two integers that name the same record: mapped already, mapped now on first sight,
@@ -391,26 +424,37 @@ impl Walker<'_, '_> {
         let (Some(a), Some(b)) = (a, b) else {
             return false;
         };
-        let known = self.comparison.ids.get(&a).or_else(|| self.ids.get(&a));
+        let relative = &self.comparison.relative;
+        let kind = slot(at, relative.model.as_deref());
+        let key = (kind, a);
+        let known = relative
+            .slotted
+            .get(&key)
+            .or_else(|| self.ids.get(&key))
+            .or_else(|| self.comparison.ids.get(&a));
         if let Some(mapped) = known {
             return *mapped == b;
         }
         if !self.comparison.id_position(at, in_pair) {
             return false;
         }
-        let variable = self
-            .comparison
-            .relative
+        let variable = relative
             .variables
             .iter()
             .any(|(captured, run)| captured.as_i64() == Some(a) && run.as_i64() == Some(b));
         if variable {
             return true;
         }
-        if self.comparison.relative.fresh_ids.contains(&a) && !self.images.contains(&b) {
-            self.ids.insert(a, b);
-            self.images.insert(b);
-            self.found.learned_ids.push((a, b));
+        let image = (key.0.clone(), b);
+        let taken = self.images.contains(&image)
+            || relative
+                .slotted
+                .iter()
+                .any(|((kind, _), live)| *kind == image.0 && *live == b);
+        if relative.fresh_ids.contains(&a) && !taken {
+            self.found.learned_ids.push((key.0.clone(), a, b));
+            self.ids.insert(key, b);
+            self.images.insert(image);
             return true;
         }
         false
@@ -680,15 +724,23 @@ mod tests {
             10,
         );
         assert_eq!(found.changes, vec![]);
-        assert_eq!(found.learned_ids, vec![(11, 12), (32, 34)]);
+        // By kind of record: a message's id and its parent's are learned apart.
+        assert_eq!(
+            found.learned_ids,
+            vec![
+                ("followers".to_string(), 11, 12),
+                ("messages".to_string(), 32, 34),
+                ("parent_id".to_string(), 32, 34)
+            ]
+        );
         // The same captured id seen again must be the same live record.
         let again = compare_relative(
-            &json!({"a": {"id": 11}, "b": {"id": 11}}),
-            &json!({"a": {"id": 12}, "b": {"id": 13}}),
+            &json!({"followers": [{"id": 11}, {"id": 11}]}),
+            &json!({"followers": [{"id": 12}, {"id": 13}]}),
             &comparison,
             10,
         );
-        assert_eq!(paths(&again.changes), ["$.b.id"]);
+        assert_eq!(paths(&again.changes), ["$.followers[1].id"]);
         // Ids that were not created, counts and lengths never map.
         let other = compare_relative(
             &json!({"length": 11, "id": 7}),
@@ -697,14 +749,22 @@ mod tests {
             10,
         );
         assert_eq!(paths(&other.changes), ["$.id", "$.length"]);
-        // Two captured ids never become one live record.
+        // Two captured ids never become one live record of a kind; messages and followers
+        // are numbered apart, so their numbers may meet.
         let twice = compare_relative(
-            &json!([{"id": 11}, {"id": 32}]),
-            &json!([{"id": 12}, {"id": 12}]),
+            &json!({"followers": [{"id": 11}, {"id": 32}]}),
+            &json!({"followers": [{"id": 12}, {"id": 12}]}),
             &comparison,
             10,
         );
-        assert_eq!(paths(&twice.changes), ["$[1].id"]);
+        assert_eq!(paths(&twice.changes), ["$.followers[1].id"]);
+        let apart = compare_relative(
+            &json!({"message_ids": [32], "message_follower_ids": [11]}),
+            &json!({"message_ids": [40], "message_follower_ids": [40]}),
+            &comparison,
+            10,
+        );
+        assert_eq!(apart.changes, vec![]);
     }
 
     #[test]
@@ -734,7 +794,7 @@ mod tests {
             found.learned_strings,
             vec![("S00021".to_string(), "S00022".to_string())]
         );
-        assert_eq!(found.learned_ids, vec![(45, 46)]);
+        assert_eq!(found.learned_ids, vec![("order".to_string(), 45, 46)]);
     }
 
     #[test]

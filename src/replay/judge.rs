@@ -105,10 +105,12 @@ pub struct Created {
     pub step: String,
 }
 
-/// What the run mapped so far: baseline id → live id, baseline string → live string.
+/// What the run mapped so far: the ids of records it created or captured (baseline → live),
+/// the ids it mapped on first sight by kind of record, and strings the server gave.
 #[derive(Default)]
 struct Learned {
     ids: HashMap<i64, i64>,
+    slotted: HashMap<(String, i64), i64>,
     strings: HashMap<String, String>,
 }
 
@@ -269,6 +271,8 @@ impl Judge {
             comparison.ids = learned.ids.clone();
             comparison.relative = Relative {
                 strings: learned.strings.clone(),
+                slotted: learned.slotted.clone(),
+                model: step.model.clone(),
                 time: self
                     .clock
                     .map(|clock| clock.shift(self.started, epoch_seconds())),
@@ -278,9 +282,10 @@ impl Judge {
         let found = compare_relative(expected, &live, &comparison, MAX_CHANGES);
         {
             let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
-            for (a, b) in &found.learned_ids {
-                learned.ids.entry(*a).or_insert(*b);
-                comparison.ids.entry(*a).or_insert(*b);
+            for (kind, a, b) in &found.learned_ids {
+                let key = (kind.clone(), *a);
+                learned.slotted.entry(key.clone()).or_insert(*b);
+                comparison.relative.slotted.entry(key).or_insert(*b);
             }
             for (a, b) in &found.learned_strings {
                 learned
@@ -348,7 +353,8 @@ impl Judge {
                 relations,
             )
             .into_iter()
-            .filter(|s| matches!(s.place, Place::Record { .. }))
+            // The step's own records: lines it made inside them are side effects.
+            .filter(|s| matches!(&s.place, Place::Record { model, .. } if *model == step.model))
             .map(|s| (s.path.to_string(), s.value))
             .collect()
         };

@@ -17,7 +17,7 @@ use crate::odoo::convert::Unsupported;
 use crate::secret::Secret;
 use crate::template::redact::Secrets;
 use crate::template::render::{self, Renderer};
-use crate::template::suite::Suite;
+use crate::template::suite::{LinkDef, LiteralDef, Suite};
 use crate::template::values::Values;
 
 /// What a replay tells as it goes: the terminal printer is one.
@@ -71,11 +71,15 @@ pub enum Cleanup {
 pub enum DryRun<'a> {
     /// The mode it would use and why, offline: nothing is asked of the server.
     LogIn(&'a Auth),
-    /// A step's request as it would be sent, or why `mode` cannot send it.
+    /// A step's request as it would be sent, or why `mode` cannot send it, with where each
+    /// value it takes from an earlier answer comes from, and the ids it sends as captured
+    /// although an answer returned them.
     Step {
         name: &'a str,
         mode: Mode,
         request: std::result::Result<Prepared, Unsupported>,
+        links: &'a [LinkDef],
+        literals: &'a [LiteralDef],
     },
 }
 
@@ -164,6 +168,8 @@ pub fn dry_run(
             name: &step.name,
             mode: auth.mode,
             request,
+            links: &step.links,
+            literals: &step.literals,
         })?;
     }
     Ok(())

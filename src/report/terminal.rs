@@ -8,12 +8,15 @@ use std::sync::Mutex;
 
 use super::color::paint;
 use super::verbose::{self, Verbosity};
+use crate::odoo::convert::Unsupported;
 use crate::replay::auth::Auth;
+use crate::replay::auth::{Mode, Prepared};
 use crate::replay::judge::{Kind, Tally, Verdict};
 use crate::replay::run::{Cleaned, Cleanup};
 use crate::replay::runner::{Outcome, StepRun};
 use crate::replay::{DryRun, Observer};
 use crate::template::redact::Secrets;
+use crate::template::suite::{LinkDef, LiteralDef};
 
 /// The terminal's [`Observer`]: per-step lines (or a progress bar) for each server's run.
 pub struct Printer {
@@ -251,20 +254,59 @@ pub fn summarize(runs: &[StepRun], verdicts: &[Verdict], out: &mut impl Write) -
 /// What a dry run shows, as text: how it would log in, or a step's request as it would be
 /// sent (secrets masked), or why the mode cannot send it.
 pub fn dry_run(shown: &DryRun) -> String {
-    let (name, mode, request) = match shown {
-        DryRun::LogIn(auth) => {
-            return format!(
-                "# dry run: {} mode ({}); nothing is sent, secrets show as ***\n",
-                auth.mode.as_str(),
-                auth.reason
-            );
-        }
+    match shown {
+        DryRun::LogIn(auth) => format!(
+            "# dry run: {} mode ({}); nothing is sent, secrets show as ***\n",
+            auth.mode.as_str(),
+            auth.reason
+        ),
         DryRun::Step {
             name,
             mode,
             request,
-        } => (name, mode, request),
-    };
+            links,
+            literals,
+        } => {
+            // Under the step's name, before what is sent.
+            let text = request_text(name, *mode, request);
+            let (head, rest) = text.split_once('\n').unwrap_or((&text, ""));
+            format!("{head}\n{}{rest}", sources(links, literals))
+        }
+    }
+}
+
+/// Where a step's values come from, as `# partner_id ← 003-res.partner.name_search … ` lines,
+/// weak links and literals flagged: what a person checks before anything is written.
+fn sources(links: &[LinkDef], literals: &[LiteralDef]) -> String {
+    let mut text = String::new();
+    for link in links {
+        let what = link.field.as_deref().unwrap_or(&link.at);
+        let weak = if link.strength == "coincidence" {
+            " [weak: the same value in an unrelated answer, check it]"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "# {what} ← {}{weak}
+",
+            link.because
+        ));
+    }
+    for literal in literals {
+        text.push_str(&format!(
+            "# {} = {} as captured, though {} returned it
+",
+            literal.at, literal.value, literal.returned_by
+        ));
+    }
+    text
+}
+
+fn request_text(
+    name: &str,
+    mode: Mode,
+    request: &std::result::Result<Prepared, Unsupported>,
+) -> String {
     match request {
         Ok(prepared) => {
             let mut headers: Vec<String> = prepared

@@ -7,6 +7,8 @@
 mod common;
 #[path = "../support/fake_odoo.rs"]
 mod fake_odoo;
+#[path = "../support/recorder.rs"]
+mod recorder;
 
 mod bad_inputs;
 mod export;
@@ -15,6 +17,7 @@ mod inspect_whoami;
 mod layers;
 mod mock;
 mod regression;
+mod relative;
 mod replay;
 mod secrets;
 mod shell;

@@ -567,6 +567,11 @@ fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    utc_text(seconds)
+}
+
+/// Seconds since the epoch as Odoo writes a UTC datetime: `2026-12-02 04:22:26`.
+pub fn utc_text(seconds: i64) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -1223,6 +1228,7 @@ fn create(data: &mut Data, model: &str, vals: Map<String, Value>) -> i64 {
     if model == "sale.order" {
         let name = format!("S{:05}", data.sequence);
         data.sequence += 1;
+        record.insert("display_name".into(), json!(name));
         record.insert("name".into(), json!(name));
         record.insert("state".into(), json!("draft"));
         record.insert("date_order".into(), json!(now()));
@@ -1476,7 +1482,7 @@ fn read(
                     let name = n
                         .as_i64()
                         .and_then(|n| data.models.get(target)?.records.get(&n))
-                        .map(|r| r["display_name"].clone())
+                        .and_then(|r| r.get("display_name").or_else(|| r.get("name")).cloned())
                         .unwrap_or(Value::Bool(false));
                     match (web, sub.get("fields")) {
                         (false, _) => json!([n, name]),
