@@ -60,10 +60,12 @@ pub fn run(args: &RenderArgs, out: &mut impl Write) -> Result<i32> {
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))
         } else {
+            let step = &suite.manifest.steps[index];
             writeln!(
                 out,
-                "# {}\nPOST {}\n{}\n",
+                "# {}\n{}POST {}\n{}\n",
                 rendered.step,
+                crate::report::terminal::sources(&step.links, &step.literals),
                 rendered.route,
                 serde_json::to_string_pretty(&rendered.body).unwrap_or_default()
             )

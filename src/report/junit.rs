@@ -70,20 +70,35 @@ pub fn render(suite: &str, verdicts: &[Verdict]) -> String {
                 escape(&v.reason)
             )),
         };
-        match body {
-            None => xml.push_str("/>\n"),
-            Some(body) => {
-                xml.push_str(">\n");
-                xml.push_str(&body);
-                if !v.learned_noise.is_empty() {
-                    xml.push_str(&format!(
-                        "      <system-out>learned noise (ignored): {}</system-out>\n",
-                        escape(&v.learned_noise.join(", "))
-                    ));
-                }
-                xml.push_str("    </testcase>\n");
-            }
+        // What a person should know of a step whatever its verdict: noise set aside, dates
+        // that moved with the clock, ids sent as literals.
+        let mut notes: Vec<String> = Vec::new();
+        if !v.learned_noise.is_empty() {
+            notes.push(format!(
+                "learned noise (ignored): {}",
+                v.learned_noise.join(", ")
+            ));
         }
+        if !v.time_shifted.is_empty() {
+            notes.push(format!(
+                "time-shifted (moved with the clock, equal): {}",
+                v.time_shifted.join(", ")
+            ));
+        }
+        notes.extend(v.warnings.iter().map(|w| format!("warning: {w}")));
+        if body.is_none() && notes.is_empty() {
+            xml.push_str("/>\n");
+            continue;
+        }
+        xml.push_str(">\n");
+        xml.push_str(&body.unwrap_or_default());
+        if !notes.is_empty() {
+            xml.push_str(&format!(
+                "      <system-out>{}</system-out>\n",
+                escape(&notes.join("\n"))
+            ));
+        }
+        xml.push_str("    </testcase>\n");
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
@@ -138,5 +153,14 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<skipped message=\"depends\"/>"));
+        // A passed step with something to check says so.
+        let mut warned = verdict("005-warned", Kind::Passed, "");
+        warned.warnings = vec!["sends 45 as a literal at $.args[0][0]; 011 returned it".into()];
+        warned.time_shifted = vec!["$.result[0].date_order".into()];
+        let xml = render("s", &[warned]);
+        assert!(
+            xml.contains("<system-out>time-shifted (moved with the clock, equal): $.result[0].date_order\nwarning: sends 45 as a literal at $.args[0][0]; 011 returned it</system-out>"),
+            "{xml}"
+        );
     }
 }

@@ -277,7 +277,7 @@ pub fn dry_run(shown: &DryRun) -> String {
 
 /// Where a step's values come from, as `# partner_id ← 003-res.partner.name_search … ` lines,
 /// weak links and literals flagged: what a person checks before anything is written.
-fn sources(links: &[LinkDef], literals: &[LiteralDef]) -> String {
+pub fn sources(links: &[LinkDef], literals: &[LiteralDef]) -> String {
     let mut text = String::new();
     for link in links {
         let what = link.field.as_deref().unwrap_or(&link.at);
