@@ -234,17 +234,24 @@ pub struct Answered<'a> {
 }
 
 /// For each step, the ids in its answer that name records the capture itself created:
-/// returned by a `create`, or seen for the first time after a write and newer than every
-/// record of the same kind seen before (the messages, followers and order lines a write
-/// made as side effects). A list that merely shows records not loaded before does not
-/// qualify: its ids are not above the ones already seen.
-pub fn created(steps: &[Answered], relations: &Relations) -> Vec<BTreeSet<i64>> {
+/// returned by a `create`, or seen for the first time and newer than every record of the
+/// same kind seen before, in the answer of a write (an order saved with its lines) or of a
+/// call about a record the capture created (`about_created`: reading the new order gives its
+/// lines, the chatter of a new contact its messages and followers). A list or a search that
+/// merely shows records not loaded before does not qualify, however new their ids look.
+///
+/// `about_created(step, created)` says whether step `step`'s request names one of `created`,
+/// the ids found created so far.
+pub fn created(
+    steps: &[Answered],
+    relations: &Relations,
+    about_created: impl Fn(usize, &BTreeSet<i64>) -> bool,
+) -> Vec<BTreeSet<i64>> {
     let mut seen: BTreeSet<i64> = BTreeSet::new();
     let mut highest: HashMap<String, i64> = HashMap::new();
-    let mut written = false;
+    let mut all_created: BTreeSet<i64> = BTreeSet::new();
     let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
-        written |= step.writes;
+    for (index, step) in steps.iter().enumerate() {
         let mut created = BTreeSet::new();
         let Some((result, at)) = &step.result else {
             out.push(created);
@@ -252,6 +259,7 @@ pub fn created(steps: &[Answered], relations: &Relations) -> Vec<BTreeSet<i64>> 
         };
         let sightings = sightings(step.model, step.method, result, at, relations);
         let minted = step.method.is_some_and(methods::mints_ids);
+        let may_hold_new = step.writes || about_created(index, &all_created);
         for sighting in &sightings {
             let slot = sighting.place.slot();
             // A many2one points at a record that usually existed already (the customer of a
@@ -262,7 +270,7 @@ pub fn created(steps: &[Answered], relations: &Relations) -> Vec<BTreeSet<i64>> 
                 None => !many2one,
             };
             let made_here = minted && matches!(sighting.place, Place::Record { .. });
-            if made_here || (written && newer && !seen.contains(&sighting.value)) {
+            if made_here || (may_hold_new && newer && !seen.contains(&sighting.value)) {
                 created.insert(sighting.value);
             }
         }
@@ -272,9 +280,20 @@ pub fn created(steps: &[Answered], relations: &Relations) -> Vec<BTreeSet<i64>> 
             let high = highest.entry(slot).or_insert(sighting.value);
             *high = (*high).max(sighting.value);
         }
+        all_created.extend(created.iter().copied());
         out.push(created);
     }
     out
+}
+
+/// Every integer in a request, wherever it stands: what `about_created` looks for.
+pub fn integers(value: &Value, out: &mut BTreeSet<i64>) {
+    match value {
+        Value::Number(n) => out.extend(n.as_i64()),
+        Value::Array(items) => items.iter().for_each(|v| integers(v, out)),
+        Value::Object(map) => map.values().for_each(|v| integers(v, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -343,49 +362,53 @@ mod tests {
     }
 
     #[test]
-    fn side_effects_are_new_records_after_a_write_not_unseen_old_ones() {
+    fn side_effects_are_new_records_of_a_write_or_about_a_created_one() {
+        fn step<'a>(
+            model: Option<&'a str>,
+            method: Option<&'a str>,
+            result: &'a Value,
+            writes: bool,
+        ) -> Answered<'a> {
+            Answered {
+                model,
+                method,
+                result: Some((result, Path::root())),
+                writes,
+            }
+        }
         let relations = Relations::default();
         let list = json!({"records": [{"id": 7}, {"id": 9}]});
         let create = json!(51);
         let chatter = json!({"followers": [{"id": 11, "partner_id": 3}], "messages": [{"id": 32}]});
         let later_list = json!({"records": [{"id": 8}, {"id": 9}, {"id": 51}, {"id": 60}]});
-        let chatter_again = json!({"followers": [{"id": 11, "partner_id": 3}], "messages": [{"id": 33}, {"id": 32}]});
-        let step = |model, method, result: &'static Value, writes| Answered {
-            model,
-            method,
-            result: Some((result, Path::root())),
-            writes,
-        };
-        let (list, create, chatter, later_list, chatter_again) = (
-            Box::leak(Box::new(list)),
-            Box::leak(Box::new(create)),
-            Box::leak(Box::new(chatter)),
-            Box::leak(Box::new(later_list)),
-            Box::leak(Box::new(chatter_again)),
-        );
+        let saved = json!([{"id": 51, "message_ids": [33, 32]}]);
+        // The chatter asks about the created contact; the later list does not.
         let found = created(
             &[
-                step(Some("res.partner"), Some("web_search_read"), list, false),
-                step(Some("res.partner"), Some("create"), create, true),
-                step(None, None, chatter, false),
+                step(Some("res.partner"), Some("web_search_read"), &list, false),
+                step(Some("res.partner"), Some("create"), &create, true),
+                step(None, None, &chatter, false),
                 step(
                     Some("res.partner"),
                     Some("web_search_read"),
-                    later_list,
+                    &later_list,
                     false,
                 ),
-                step(None, None, chatter_again, true),
+                step(Some("res.partner"), Some("web_save"), &saved, true),
             ],
             &relations,
+            |index, created| index == 2 && created.contains(&51),
         );
         let as_vec = |s: &BTreeSet<i64>| s.iter().copied().collect::<Vec<_>>();
         assert_eq!(as_vec(&found[0]), Vec::<i64>::new());
         assert_eq!(as_vec(&found[1]), [51]);
-        // Followers and messages appear after the create: new. Partner 3, a many2one to a
-        // kind of record never seen, is not.
+        // Followers and messages of the new contact: new. Partner 3, a many2one to a kind of
+        // record never seen, is not.
         assert_eq!(as_vec(&found[2]), [11, 32]);
-        // 8 was merely not listed before (below 9); 60 is above every partner seen.
-        assert_eq!(as_vec(&found[3]), [60]);
+        // A list names no created record: 8 was merely not listed before, and 60, however
+        // new it looks, is no news of the capture's own.
+        assert_eq!(as_vec(&found[3]), Vec::<i64>::new());
+        // A write's own answer: the message it wrote.
         assert_eq!(as_vec(&found[4]), [33]);
     }
 }

@@ -105,6 +105,12 @@ const MODEL_METHODS: &[(&str, &str, &str)] = &[
     ("res.users", "has_group", "which buttons the screen shows"),
     // odoo16-preferences, odoo17-sale
     ("ir.ui.view", "render_public_asset", "a rendered asset"),
+    // every lab capture of 16–19 with partner_autocomplete (the first screen of the session)
+    (
+        "res.company",
+        "iap_enrich_auto",
+        "partner_autocomplete enriching the company through Odoo's IAP service",
+    ),
 ];
 
 /// Why a call is web-client plumbing, or `None` when it is about the user's data.

@@ -142,6 +142,7 @@ impl Judge {
                     writes: !step.read_only,
                     baseline: loaded.baseline,
                     captured_time: step.captured_time.as_deref(),
+                    about_created: step.links.iter().any(|l| l.strength == "created"),
                 }
             })
             .collect();

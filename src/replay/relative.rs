@@ -24,6 +24,8 @@ pub struct StepFacts<'a> {
     pub baseline: Option<&'a Value>,
     /// When the capture made the call (ISO 8601).
     pub captured_time: Option<&'a str>,
+    /// The request names a record the capture created (it has a link of that strength).
+    pub about_created: bool,
 }
 
 /// Variables whose value an answer may echo: where the capture came from and who it was.
@@ -100,10 +102,11 @@ pub fn relative(
             writes: step.writes,
         })
         .collect();
-    let fresh_ids: HashSet<i64> = ids::created(&answered, relations)
-        .into_iter()
-        .flatten()
-        .collect();
+    let fresh_ids: HashSet<i64> =
+        ids::created(&answered, relations, |index, _| steps[index].about_created)
+            .into_iter()
+            .flatten()
+            .collect();
     let variables = ECHOED
         .iter()
         .filter_map(|name| {
@@ -137,6 +140,7 @@ mod tests {
             writes,
             baseline: Some(baseline),
             captured_time: Some(time),
+            about_created: false,
         };
         let steps = [
             step("web_search_read", false, &list, "2026-12-02T04:22:26.000Z"),

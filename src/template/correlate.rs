@@ -61,10 +61,11 @@ impl Strength {
 /// Why a response value may be linked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
-    /// An id the step created.
-    Minted,
-    /// A record a write created as a side effect, first seen in this answer.
-    SideEffect,
+    /// An id the step created, of this model when known.
+    Minted(Option<String>),
+    /// A record a write created as a side effect, first seen in this answer; of this model
+    /// when known.
+    SideEffect(Option<String>),
     /// An item a `name_search` on `model` offered, at `index` in its answer.
     Picked {
         model: String,
@@ -91,8 +92,8 @@ impl Evidence {
     /// A short reason, written into the manifest beside the capture.
     pub fn describe(&self) -> String {
         match self {
-            Evidence::Minted => "an id this step created".into(),
-            Evidence::SideEffect => {
+            Evidence::Minted(_) => "an id this step created".into(),
+            Evidence::SideEffect(_) => {
                 "a record the capture's writes created as a side effect, first seen here".into()
             }
             Evidence::Picked {
@@ -188,9 +189,13 @@ pub fn producers(answer: &Answer, relations: &Relations) -> Vec<Producer> {
     .into_iter()
     .filter_map(|sighting| {
         let evidence = if answer.created.contains(&sighting.value) {
+            let model = match &sighting.place {
+                Place::Record { model, .. } => model.clone(),
+                Place::Field { relation, .. } => relation.clone(),
+            };
             match (&sighting.place, mints) {
-                (Place::Record { .. }, true) => Evidence::Minted,
-                _ => Evidence::SideEffect,
+                (Place::Record { .. }, true) => Evidence::Minted(model),
+                _ => Evidence::SideEffect(model),
             }
         } else {
             match sighting.place {
@@ -245,7 +250,14 @@ pub fn strength(producer: &Producer, position: &Position) -> Option<Strength> {
     let same = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
     let field_is = |name: &str| position.field.as_deref() == Some(name);
     match &producer.evidence {
-        Evidence::Minted | Evidence::SideEffect => Some(Strength::Created),
+        // A new record of one model never stands where another model's record is expected.
+        Evidence::Minted(model) | Evidence::SideEffect(model) => {
+            let expected = position.relation.as_ref().or(position.record_of.as_ref());
+            match (model, expected) {
+                (Some(made), Some(expected)) if made != expected => None,
+                _ => Some(Strength::Created),
+            }
+        }
         Evidence::Picked { model, .. } => (same(&position.relation, model)
             || same(&position.record_of, model)
             || named_after(position, model))
@@ -713,7 +725,7 @@ mod tests {
                 .strength,
             Strength::Relation
         );
-        let made = [line_ids, producer(9, 45, Evidence::SideEffect)];
+        let made = [line_ids, producer(9, 45, Evidence::SideEffect(None))];
         let choice = choose(45, &read_line, &made).unwrap();
         assert_eq!(
             (choice.producer.step, choice.strength),
@@ -742,6 +754,18 @@ mod tests {
             ..by_name("product_id")
         };
         assert!(choose(36, &described, &product).is_none());
+        // A new partner is no product, whatever its number.
+        let minted = [producer(
+            8,
+            36,
+            Evidence::Minted(Some("res.partner".into())),
+        )];
+        let product = Position {
+            field: Some("product_id".into()),
+            relation: Some("product.product".into()),
+            ..Default::default()
+        };
+        assert!(choose(36, &product, &minted).is_none());
         // A record of one model never stands for another model's record.
         let partner = [producer(4, 2, Evidence::RecordOf("res.partner".into()))];
         let order = Position {

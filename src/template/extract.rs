@@ -756,7 +756,17 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
             writes: !step.read_only,
         })
         .collect();
-    let created = ids::created(&answered, relations);
+    let asked: Vec<BTreeSet<i64>> = steps
+        .iter()
+        .map(|step| {
+            let mut found = BTreeSet::new();
+            ids::integers(&step.document, &mut found);
+            found
+        })
+        .collect();
+    let created = ids::created(&answered, relations, |index, created| {
+        !asked[index].is_disjoint(created)
+    });
     let visitor = correlate::Visitor { relations };
     let mut producers: Vec<Producer> = Vec::new();
     // Field and value of every link made on good evidence: where relations are silent (a

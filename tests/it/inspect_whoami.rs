@@ -869,11 +869,12 @@ fn web_client_plumbing_is_marked_in_real_captures() {
             &["res.partner.search_read"][..],
         ),
         (
-            "fixtures/odoo19-lab-discuss.har",
+            "fixtures/lab-plumbing.har",
             &[
                 "/discuss/channel/messages",
                 "/discuss/channel/mark_as_read",
                 "discuss.channel.channel_fetched",
+                "res.company.iap_enrich_auto",
             ][..],
             &[][..],
         ),
