@@ -407,9 +407,10 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// True for a baseline id the capture created, mapped or still to be mapped.
+    /// True for a baseline id of a record the capture created. Not every mapped id: a record
+    /// a later step merely used (through a capture) was there before, and its text is data.
     fn created(&self, id: i64) -> bool {
-        self.comparison.ids.contains_key(&id) || self.comparison.relative.fresh_ids.contains(&id)
+        self.comparison.relative.fresh_ids.contains(&id)
     }
 
     /// Two integers that name the same record: mapped already, mapped now on first sight,
@@ -819,6 +820,22 @@ mod tests {
             json!({"id": 51, "url": "http://a:8069/odoo", "phone": "2", "count": 8,
                    "new": {"parent_id": 51, "link": "http://a:8069/web", "total": 60}})
         );
+    }
+
+    #[test]
+    fn a_record_a_step_used_is_not_one_the_capture_created() {
+        // Partner 10 was linked (a later step used its id), not created: its phone is data.
+        let comparison = Comparison {
+            ids: HashMap::from([(10, 10)]),
+            ..Default::default()
+        };
+        let found = compare_relative(
+            &json!({"records": [{"id": 10, "phone": "(603)-996-3829"}]}),
+            &json!({"records": [{"id": 10, "phone": "+32 2 555 052201"}]}),
+            &comparison,
+            10,
+        );
+        assert_eq!(paths(&found.changes), ["$.records[0].phone"]);
     }
 
     #[test]
