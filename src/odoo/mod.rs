@@ -11,6 +11,7 @@ pub mod plumbing;
 pub mod relations;
 pub mod rpc;
 pub mod session;
+pub mod signatures;
 pub mod xmlrpc;
 
 pub use call::{Kind, OdooCall, classify};
