@@ -41,6 +41,9 @@ pub enum Command {
     /// Check a search domain and print it as JSON-RPC needs it
     #[command(after_help = DOMAIN_EXAMPLES)]
     Domain(DomainArgs),
+    /// Ask an Odoo 19 what the suite's methods take (/doc-bearer) and keep it in the suite
+    #[command(after_help = SIGNATURES_EXAMPLES)]
+    Signatures(SignaturesArgs),
     /// Answer Odoo calls from a suite's (or a capture's) recorded answers: an Odoo to develop against
     #[command(after_help = MOCK_EXAMPLES)]
     Mock(MockArgs),
@@ -85,6 +88,10 @@ const EXPORT_EXAMPLES: &str = "Examples:
   odoo-har export preferences.har --format jsonrpc --model res.users
   odoo-har export suite/ --format python -o calls.py
   odoo-har export suite/ --format hurl -o hurl/      # one file per call";
+
+const SIGNATURES_EXAMPLES: &str = "Examples:
+  ODOO_API_KEY=… odoo-har signatures suite/ --url https://mycompany.odoo.com --db prod
+  odoo-har signatures suite/ --url http://localhost:8069 --api-key-env STAGING_KEY";
 
 const DOMAIN_EXAMPLES: &str = "Examples:
   odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"
@@ -449,6 +456,50 @@ pub struct ExportArgs {
     /// Use export templates from this folder instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<std::path::PathBuf>,
+
+    /// The Odoo the calls are for: its address in the output, and, for json2, the Odoo 19
+    /// asked what its methods take (/doc-bearer, with the API key)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The database [default: the captured one]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+
+    /// Read the API key for /doc-bearer from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
+    pub api_key_env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SignaturesArgs {
+    /// The suite folder; `signatures.json` is written into it
+    #[arg(value_name = "SUITE")]
+    pub suite: std::path::PathBuf,
+
+    /// The Odoo 19 (or newer) to ask [env: ODOO_URL]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The database [env: ODOO_DB; default: the captured one]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+
+    /// Read the API key from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
+    pub api_key_env: String,
+
+    /// Ask again for models the suite already has signatures of
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Do not verify TLS certificates
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for each answer
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::cli::ReplayArgs;
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result, write_file};
+use crate::odoo::signatures::Described;
 use crate::replay::auth::Credentials;
 use crate::replay::judge::Tally;
 use crate::replay::{self, Plan};
@@ -27,7 +28,7 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
         return show_ignored(out);
     }
     let (suite, from_folder) = suite_or_captures(&args.inputs)?;
-    let plan = plan(args, &suite)?;
+    let plan = plan(args, &suite, from_folder)?;
     if args.dry_run {
         replay::dry_run(&plan, suite, &mut |shown| {
             super::print(writeln!(out, "{}", terminal::dry_run(&shown)))
@@ -70,7 +71,7 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
 }
 
 /// The flags and the environment, resolved once: everything the replay needs to know.
-fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
+fn plan(args: &ReplayArgs, suite: &Suite, from_folder: bool) -> Result<Plan> {
     let mut manifest_rules = args.compare.ignore.clone();
     manifest_rules.extend(suite.manifest.ignore.iter().cloned());
     let rules = Rules::new(
@@ -131,7 +132,16 @@ fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
         fail_fast: args.fail_fast,
         learn_noise: args.learn_noise,
         save_har: args.save_har.clone(),
+        signatures: stored_signatures(suite, from_folder)?,
     })
+}
+
+/// The signatures a suite folder keeps (`odoo-har signatures`), if any.
+fn stored_signatures(suite: &Suite, from_folder: bool) -> Result<Option<Described>> {
+    if !from_folder {
+        return Ok(None);
+    }
+    crate::template::signatures::read(&suite.dir)
 }
 
 fn password(args: &ReplayArgs) -> Result<Option<Secret>> {

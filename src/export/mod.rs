@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::odoo::Kind;
 use crate::odoo::convert::ModelCall;
+use crate::odoo::signatures::{Described, Signature};
 use crate::odoo::xmlrpc;
 use crate::path::{Path, Segment};
 use crate::template::render::{self, Renderer};
@@ -144,11 +145,13 @@ pub struct Captured {
     pub whole_results: std::collections::BTreeSet<String>,
 }
 
-/// Every selected step as an exported call.
+/// Every selected step as an exported call; JSON-2 arguments are named from what a server
+/// said (`signatures`), else from the built-in table for Odoo 19.
 pub fn calls(
     suite: &Suite,
     renderer: &Renderer,
     selected: &[usize],
+    signatures: &Described,
 ) -> Result<(Vec<Call>, Captured)> {
     let captured = Captured {
         db: suite
@@ -220,7 +223,19 @@ pub fn calls(
                 call.note = no_equivalent(&step.route, &why.0);
                 call.json2_note = call.note.clone();
             }
-            Ok(model_call) => fill(&mut call, model_call, &step, step.baseline, &captured),
+            Ok(model_call) => {
+                let signature = signatures
+                    .resolve(&model_call.model, &model_call.method, Some(19))
+                    .map(|(signature, _)| signature);
+                fill(
+                    &mut call,
+                    model_call,
+                    &step,
+                    step.baseline,
+                    &captured,
+                    signature.as_ref(),
+                )
+            }
         }
         calls.push(call);
     }
@@ -246,6 +261,7 @@ fn fill(
     step: &crate::template::suite::Step,
     baseline: Option<&Value>,
     captured: &Captured,
+    signature: Option<&Signature>,
 ) {
     let literal = |value: &Value| {
         resolve(value, &|m| match m {
@@ -292,7 +308,7 @@ fn fill(
         kwargs: kwargs.as_object().cloned().unwrap_or_default(),
         ..model_call.clone()
     };
-    match plain.json2() {
+    match plain.json2_with(signature) {
         Ok((route, body)) => {
             call.json2_route = route;
             call.json2_body = serde_json::to_string_pretty(&body).unwrap_or_default();

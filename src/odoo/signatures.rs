@@ -72,6 +72,10 @@ pub struct Param {
     pub default: Option<Value>,
 }
 
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
 /// A member that is present deserialises to `Some`, even when it is `null`: a parameter whose
 /// default is `None` is not a required one.
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -84,10 +88,10 @@ pub struct Signature {
     /// Its parameters in order, `self` left out.
     pub params: Vec<Param>,
     /// `@api.model`: it works on no records, so it takes no `ids`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub model: bool,
     /// `@api.readonly` (18+): it does not write.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub readonly: bool,
 }
 
@@ -119,12 +123,23 @@ impl Signature {
                     _ => p.name.clone(),
                 };
                 match &p.default {
-                    Some(default) => format!("{name}={default}"),
+                    Some(default) => format!("{name}={}", python_literal(default)),
                     None => name,
                 }
             })
             .collect();
         format!("({})", params.join(", "))
+    }
+}
+
+/// A default as Python writes it: `None`, `True`, `'ilike'`.
+fn python_literal(value: &Value) -> String {
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::String(s) => format!("{s:?}").replace('"', "'"),
+        other => other.to_string(),
     }
 }
 
@@ -574,6 +589,10 @@ mod tests {
         assert_eq!(
             methods["autocomplete_by_name"].text(),
             "(query, query_country_id, timeout=15)"
+        );
+        assert_eq!(
+            search_read.text(),
+            "(domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs)"
         );
         let err = parse_doc(b"<html>404</html>").unwrap_err();
         assert!(

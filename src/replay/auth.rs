@@ -81,6 +81,8 @@ pub struct Auth {
     db: String,
     credentials: Credentials,
     cookie: Mutex<Option<String>>,
+    /// What the server said of its methods (json2 mode): JSON-2 arguments are named from it.
+    pub signatures: std::sync::Arc<crate::odoo::signatures::Described>,
 }
 
 /// Whether any step exists only in the web client's session (anything but `/jsonrpc`, JSON-2
@@ -119,6 +121,7 @@ impl Auth {
             db,
             credentials,
             cookie: Mutex::new(None),
+            signatures: Default::default(),
         };
         auth.uid = match mode {
             Mode::Session => auth.login_session(client).await?,
@@ -161,6 +164,7 @@ impl Auth {
             db,
             credentials,
             cookie: Mutex::new(Some("***".into())),
+            signatures: Default::default(),
         }
     }
 
@@ -282,7 +286,7 @@ impl Auth {
             .map(Secret::expose)
     }
 
-    fn json2_headers(&self) -> Vec<(String, String)> {
+    pub(crate) fn json2_headers(&self) -> Vec<(String, String)> {
         vec![
             (
                 "Authorization".into(),
@@ -381,7 +385,7 @@ impl Auth {
                     (route.to_string(), Bytes::from(body))
                 } else {
                     let (route, value) =
-                        ModelCall::from_value(&kind, route, parse(&body)?)?.json2()?;
+                        self.json2_call(&ModelCall::from_value(&kind, route, parse(&body)?)?)?;
                     (route, bytes(&value))
                 };
                 Ok(Prepared {

@@ -52,6 +52,9 @@ pub struct Plan {
     pub learn_noise: u32,
     /// Where to write what was sent and received, as a HAR.
     pub save_har: Option<PathBuf>,
+    /// What a server said of the suite's methods (its `signatures.json`): json2 mode names
+    /// arguments from it and asks the server only for the models it lacks.
+    pub signatures: Option<crate::odoo::signatures::Described>,
 }
 
 impl Plan {

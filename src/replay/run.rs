@@ -129,7 +129,8 @@ pub fn dry_run(
         api_key: credentials.api_key.as_ref().map(|_| Secret::new("***")),
         ..credentials
     };
-    let auth = Auth::offline(plan.mode, masked, web_suite, captured_uid);
+    let mut auth = Auth::offline(plan.mode, masked, web_suite, captured_uid);
+    auth.signatures = Arc::new(plan.signatures.clone().unwrap_or_default());
     for name in &suite.manifest.secrets {
         values.insert(name.clone(), Value::String("***".into()));
     }
@@ -241,7 +242,9 @@ async fn replay(
     let client =
         Client::new(&server.url, plan.insecure, plan.timeout, jobs).map_err(Error::Usage)?;
     let web_suite = has_web_steps(&suite.manifest.steps);
-    let auth = Auth::establish(&client, plan.mode, credentials.clone(), web_suite).await?;
+    let mut auth = Auth::establish(&client, plan.mode, credentials.clone(), web_suite).await?;
+    let suite =
+        &super::signatures::learn(&mut auth, &client, suite, plan.signatures.as_ref()).await;
     let mut values = values.clone();
     values.insert("url".into(), Value::String(server.url.clone()));
     values.insert("uid".into(), Value::from(auth.uid));

@@ -2,7 +2,7 @@
 //! commit and replay: [`extract`] builds it, [`correlate`] links values between steps,
 //! [`suite`] reads and writes the folder, [`render`] fills the templates with [`values`],
 //! [`compiled`] renders the simple ones without handlebars, [`redact`] keeps secrets out of
-//! everything written.
+//! everything written, [`signatures`] keeps what a server said of its methods beside a suite.
 
 pub mod compiled;
 pub mod correlate;
@@ -10,5 +10,6 @@ pub mod extract;
 pub mod load;
 pub mod redact;
 pub mod render;
+pub mod signatures;
 pub mod suite;
 pub mod values;

@@ -18,4 +18,5 @@ mod regression;
 mod replay;
 mod secrets;
 mod shell;
+mod signatures;
 mod suite;
