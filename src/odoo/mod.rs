@@ -8,6 +8,7 @@ pub mod domain;
 pub mod ids;
 pub mod methods;
 pub mod plumbing;
+pub mod portable;
 pub mod relations;
 pub mod rpc;
 pub mod session;
