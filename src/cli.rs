@@ -72,7 +72,7 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
 const EXTRACT_EXAMPLES: &str = "Examples:
   odoo-har extract preferences.har -o suite/
   odoo-har extract session.har -o partners/ --model 'res.partner' --dedupe
-  odoo-har extract session.har -o writes/ --only-writes --force";
+  odoo-har extract session.har -o portable/ --portable --force";
 
 const RENDER_EXAMPLES: &str = "Examples:
   odoo-har render suite/
@@ -81,12 +81,12 @@ const RENDER_EXAMPLES: &str = "Examples:
 
 const REPLAY_EXAMPLES: &str = "Examples:
   ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
-  ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
+  odoo-har replay suite/ --url http://odoo16:8069 --against http://odoo17:8069 --portable --against-db new
   odoo-har replay suite/ --url http://localhost:8069 --dry-run";
 
 const EXPORT_EXAMPLES: &str = "Examples:
   odoo-har export preferences.har --format jsonrpc --model res.users
-  odoo-har export suite/ --format python -o calls.py
+  odoo-har export suite/ --format python --portable -o calls.py
   odoo-har export suite/ --format hurl -o hurl/      # one file per call";
 
 const SIGNATURES_EXAMPLES: &str = "Examples:
@@ -201,6 +201,11 @@ pub struct ExtractArgs {
     /// window actions), which `extract` leaves out by default
     #[arg(long)]
     pub with_ui: bool,
+
+    /// Write the web client's calls as public ORM calls that work across Odoo versions
+    /// (web_search_read → search_read, web_save → create/write then read, …)
+    #[arg(long)]
+    pub portable: bool,
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +380,27 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub allow_writes: bool,
 
+    /// The second server's database [default: the first's]
+    #[arg(long, value_name = "DB", requires = "against")]
+    pub against_db: Option<String>,
+
+    /// The second server's login [default: the first's]
+    #[arg(long, value_name = "LOGIN", requires = "against")]
+    pub against_login: Option<String>,
+
+    /// Read the second server's password from this environment variable [default: the first's]
+    #[arg(long, value_name = "VAR", requires = "against")]
+    pub against_password_env: Option<String>,
+
+    /// Read the second server's API key from this environment variable [default: the first's]
+    #[arg(long, value_name = "VAR", requires = "against")]
+    pub against_api_key_env: Option<String>,
+
+    /// Send the web client's calls as public ORM calls that work across Odoo versions (with
+    /// --against: what an upgrade changes for an integration)
+    #[arg(long)]
+    pub portable: bool,
+
     /// Write a JUnit XML report (GitHub, GitLab, Jenkins)
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<std::path::PathBuf>,
@@ -469,6 +495,10 @@ pub struct ExportArgs {
     /// Read the API key for /doc-bearer from this environment variable
     #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
     pub api_key_env: String,
+
+    /// Export the web client's calls as public ORM calls that work across Odoo versions
+    #[arg(long)]
+    pub portable: bool,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,9 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
                 .insert(name.into(), Value::String(value.clone()));
         }
     }
+    if args.portable {
+        suite = super::portable(suite, false)?;
+    }
     let signatures = signatures(args, &suite, from_folder)?;
     let mut renderer = Renderer::new(args.templates.as_deref())?;
     renderer.add_suite(&suite)?;
@@ -82,6 +85,7 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
                     &suite,
                     &captured,
                     std::slice::from_ref(call),
+                    args.portable,
                 )?;
                 let path = dir.join(format!("{}.{}", call.name, args.format.extension()));
                 write_file(&path, &text)?;
@@ -94,11 +98,27 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
             ))?;
         }
         (Some(file), None) => {
-            let text = export::render(&renderer, args.format, &source, &suite, &captured, &calls)?;
+            let text = export::render(
+                &renderer,
+                args.format,
+                &source,
+                &suite,
+                &captured,
+                &calls,
+                args.portable,
+            )?;
             write_file(file, &text)?;
         }
         (None, None) => {
-            let text = export::render(&renderer, args.format, &source, &suite, &captured, &calls)?;
+            let text = export::render(
+                &renderer,
+                args.format,
+                &source,
+                &suite,
+                &captured,
+                &calls,
+                args.portable,
+            )?;
             super::print(out.write_all(text.as_bytes()))?;
         }
     }

@@ -77,3 +77,18 @@ pub fn captured_db(suite: &crate::template::suite::Suite) -> Option<String> {
         .filter(|db| *db != crate::template::redact::REDACTED)
         .map(str::to_string)
 }
+
+/// `--portable`: the suite with its web-client calls as public ORM calls; what became of them
+/// is said on standard error unless `quiet`.
+pub fn portable(
+    suite: crate::template::suite::Suite,
+    quiet: bool,
+) -> Result<crate::template::suite::Suite> {
+    let made = crate::template::portable::portable(&suite)?;
+    if !quiet {
+        for note in &made.notes {
+            eprintln!("odoo-har: --portable: {note}");
+        }
+    }
+    made.into_suite(&suite.dir.display().to_string())
+}

@@ -27,8 +27,14 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if args.show_ignored {
         return show_ignored(out);
     }
-    let (suite, from_folder) = suite_or_captures(&args.inputs)?;
+    let (mut suite, from_folder) = suite_or_captures(&args.inputs)?;
     let plan = plan(args, &suite, from_folder)?;
+    if args.portable {
+        if args.update {
+            return Err(Error::Usage("--update rewrites the suite's own baselines: it cannot be combined with --portable (extract with --portable to keep portable baselines)".into()));
+        }
+        suite = super::portable(suite, args.quiet)?;
+    }
     if args.dry_run {
         replay::dry_run(&plan, suite, &mut |shown| {
             super::print(writeln!(out, "{}", terminal::dry_run(&shown)))
@@ -118,6 +124,7 @@ fn plan(args: &ReplayArgs, suite: &Suite, from_folder: bool) -> Result<Plan> {
         url,
         against: args.against.clone(),
         allow_writes: args.allow_writes,
+        against_given: against_given(args)?,
         mode: args.mode,
         credentials,
         secrets,
@@ -133,6 +140,26 @@ fn plan(args: &ReplayArgs, suite: &Suite, from_folder: bool) -> Result<Plan> {
         learn_noise: args.learn_noise,
         save_har: args.save_har.clone(),
         signatures: stored_signatures(suite, from_folder)?,
+    })
+}
+
+/// What was given to log in to `--against`'s server; the rest is the first server's.
+fn against_given(args: &ReplayArgs) -> Result<Credentials> {
+    let secret = |flag: &str, var: &Option<String>| -> Result<Option<Secret>> {
+        let Some(var) = var else { return Ok(None) };
+        match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            Some(value) => Ok(Some(Secret::new(value))),
+            None => Err(Error::Usage(format!(
+                "{flag} {var}: the environment variable {var} is not set"
+            ))),
+        }
+    };
+    Ok(Credentials {
+        db: args.against_db.clone(),
+        login: args.against_login.clone(),
+        password: secret("--against-password-env", &args.against_password_env)?,
+        api_key: secret("--against-api-key-env", &args.against_api_key_env)?,
+        uid: None,
     })
 }
 

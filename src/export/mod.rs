@@ -134,6 +134,9 @@ pub struct Assignment {
     pub name: String,
     pub expr: String,
     pub path: String,
+    /// The path after the result as the Python script's `pick` takes it (`0, "id"`), which
+    /// gives a marker instead of failing when another database's answer does not hold it.
+    pub keys: String,
 }
 
 /// The session a suite was captured in: what `uid`, `db` and the captures stood for.
@@ -381,6 +384,14 @@ fn fill(
             })
             .collect();
         let expr = format!("{}{brackets}", call.result);
+        let keys: Vec<String> = relative
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Key(k) => serde_json::to_string(k).ok(),
+                Segment::Index(i) => Some(i.to_string()),
+                _ => None,
+            })
+            .collect();
         let mut full = vec![Segment::Key("result".into())];
         full.extend(relative);
         let path = Path(full).to_string();
@@ -388,16 +399,19 @@ fn fill(
             name: capture.name.clone(),
             expr: expr.clone(),
             path: path.clone(),
+            keys: keys.join(", "),
         });
         call.js_captures.push(Assignment {
             name: capture.name.clone(),
             expr,
             path: path.clone(),
+            keys: String::new(),
         });
         call.hurl_captures.push(Assignment {
             name: capture.name.clone(),
             expr: String::new(),
             path,
+            keys: String::new(),
         });
     }
     let error = captured_error(step.kind == "json2", baseline);
@@ -412,6 +426,7 @@ fn fill(
             name: capture.name.clone(),
             expr: String::new(),
             path: capture.path.clone(),
+            keys: String::new(),
         });
     }
 }
@@ -571,7 +586,7 @@ fn javascript(value: &Value, name_of: &dyn Fn(Marker) -> String) -> String {
     substitute(&serde_json::to_string(value).unwrap_or_default(), name_of)
 }
 
-/// The template's output for `calls`.
+/// The template's output for `calls`; `portable` when they are `--portable` calls.
 pub fn render(
     renderer: &Renderer,
     format: Format,
@@ -579,6 +594,7 @@ pub fn render(
     suite: &Suite,
     captured: &Captured,
     calls: &[Call],
+    portable: bool,
 ) -> Result<String> {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
     let mut data = Map::new();
@@ -597,6 +613,8 @@ pub fn render(
         "calls".into(),
         serde_json::to_value(calls).unwrap_or_default(),
     );
+    // `--portable`: a script may leave out what the server it runs on lacks (Python does).
+    data.insert("portable".into(), json!(portable));
     renderer.render_text(format.template(), &Values::new(&data), || {
         format!("templates/{}", format.template())
     })

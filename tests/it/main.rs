@@ -14,6 +14,7 @@ mod fake_odoo_smoke;
 mod inspect_whoami;
 mod layers;
 mod mock;
+mod portable;
 mod regression;
 mod replay;
 mod secrets;
