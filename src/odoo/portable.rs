@@ -421,6 +421,49 @@ pub fn convert(
                 Shape::NameGet,
             )
         }
+        // The 14–16 web client's own reads: public calls, but asking its cache key too.
+        "read" | "search_read" if asks_last_update(call) => {
+            let mut without = call.clone();
+            let drop = |fields: &mut Value| {
+                if let Some(list) = fields.as_array_mut() {
+                    list.retain(|f| f != LAST_UPDATE);
+                }
+            };
+            match without.kwargs.get_mut("fields") {
+                Some(fields) => drop(fields),
+                None => {
+                    if let Some(fields) = without.args.get_mut(1) {
+                        drop(fields);
+                    }
+                }
+            }
+            notes.push(format!(
+                "{LAST_UPDATE} is not read: the 14–16 web client's cache key, gone in 17"
+            ));
+            let records = result.and_then(Value::as_array).map(|records| {
+                Value::Array(
+                    records
+                        .iter()
+                        .map(|r| match r {
+                            Value::Object(map) => Value::Object(
+                                map.iter()
+                                    .filter(|(k, _)| *k != LAST_UPDATE)
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                )
+            });
+            (
+                vec![part(without, Role::Records, records)],
+                Shape::Records {
+                    spec: Map::new(),
+                    created: false,
+                },
+            )
+        }
         _ => return Converted::Kept,
     };
     Converted::Calls(Calls {
@@ -584,6 +627,16 @@ fn specification(named: &mut Named, notes: &mut Vec<String>) -> (Map<String, Val
 }
 
 const LAST_UPDATE: &str = "__last_update";
+
+/// True when a `read` or `search_read` asks `__last_update` among its fields (by name or as
+/// its second positional argument, which both methods take as `fields`).
+fn asks_last_update(call: &ModelCall) -> bool {
+    call.kwargs
+        .get("fields")
+        .or_else(|| call.args.get(1))
+        .and_then(Value::as_array)
+        .is_some_and(|fields| fields.iter().any(|f| f == LAST_UPDATE))
+}
 
 /// Sets `part`'s result to the captured records in `read`'s shape, and lists what they
 /// cannot tell. `relations` says which integers are many2one ids (an integer field looks the
@@ -1072,6 +1125,24 @@ mod tests {
             convert(&onchange, None, &relations(), &created()),
             Converted::Dropped(why) if why.starts_with("onchange: the form's live computation")
         ));
+        // 16's form reads its record with __last_update: read without it.
+        let read = call("read", json!([[15], ["name", "__last_update"]]), json!({}));
+        let calls = parts(convert(
+            &read,
+            Some(&json!([{"id": 15, "name": "Deco", "__last_update": "2026-12-02 05:00:00"}])),
+            &relations(),
+            &created(),
+        ));
+        assert_eq!(
+            (
+                calls.parts[0].call.args.clone(),
+                calls.parts[0].result.clone()
+            ),
+            (
+                vec![json!([15]), json!(["name"])],
+                Some(json!([{"id": 15, "name": "Deco"}]))
+            )
+        );
         for kept in ["search_read", "read", "write", "action_confirm"] {
             assert_eq!(
                 convert(
