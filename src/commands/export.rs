@@ -11,7 +11,6 @@ use crate::error::{Error, Result, write_file};
 use crate::export::{self, Format};
 use crate::odoo::signatures::Described;
 use crate::replay::signatures::{Server, fetch};
-use crate::secret::Secret;
 use crate::template::load::suite_or_captures;
 use crate::template::render::Renderer;
 use crate::template::signatures as stored;
@@ -64,6 +63,17 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
     }
     let (calls, captured) = export::calls(&suite, &renderer, &selected, &signatures)?;
     let source = args.inputs.join(", ");
+    let render = |calls: &[export::Call]| {
+        export::render(
+            &renderer,
+            args.format,
+            &source,
+            &suite,
+            &captured,
+            calls,
+            args.portable,
+        )
+    };
     let folder = args
         .output
         .as_ref()
@@ -78,17 +88,8 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
                 )
             })?;
             for call in &calls {
-                let text = export::render(
-                    &renderer,
-                    args.format,
-                    &source,
-                    &suite,
-                    &captured,
-                    std::slice::from_ref(call),
-                    args.portable,
-                )?;
                 let path = dir.join(format!("{}.{}", call.name, args.format.extension()));
-                write_file(&path, &text)?;
+                write_file(&path, &render(std::slice::from_ref(call))?)?;
             }
             super::print(writeln!(
                 out,
@@ -98,28 +99,10 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
             ))?;
         }
         (Some(file), None) => {
-            let text = export::render(
-                &renderer,
-                args.format,
-                &source,
-                &suite,
-                &captured,
-                &calls,
-                args.portable,
-            )?;
-            write_file(file, &text)?;
+            write_file(file, &render(&calls)?)?;
         }
         (None, None) => {
-            let text = export::render(
-                &renderer,
-                args.format,
-                &source,
-                &suite,
-                &captured,
-                &calls,
-                args.portable,
-            )?;
-            super::print(out.write_all(text.as_bytes()))?;
+            super::print(out.write_all(render(&calls)?.as_bytes()))?;
         }
     }
     Ok(0)
@@ -135,16 +118,10 @@ fn signatures(args: &ExportArgs, suite: &Suite, from_folder: bool) -> Result<Des
     let Some(url) = args.url.as_deref().filter(|_| args.format == Format::Json2) else {
         return Ok(known);
     };
-    let api_key = std::env::var(&args.api_key_env)
-        .ok()
-        .filter(|k| !k.is_empty())
-        .map(Secret::new)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--url asks the server what its methods take (/doc-bearer), which takes an API key: set {} (or name another variable with --api-key-env)",
-                args.api_key_env
-            ))
-        })?;
+    let api_key = super::api_key(
+        &args.api_key_env,
+        "--url asks the server what its methods take (/doc-bearer), which",
+    )?;
     let db =
         super::captured_db(suite).ok_or_else(|| Error::Usage("no database: give --db".into()))?;
     let models: Vec<String> = stored::models(suite).into_iter().collect();

@@ -92,3 +92,16 @@ pub fn portable(
     }
     made.into_suite(&suite.dir.display().to_string())
 }
+
+/// The API key in the environment variable `var`; `why` says what needs it when it is not set.
+pub fn api_key(var: &str, why: &str) -> Result<crate::secret::Secret> {
+    std::env::var(var)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(crate::secret::Secret::new)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{why} takes an API key: set {var} (or name another variable with --api-key-env)"
+            ))
+        })
+}

@@ -9,7 +9,6 @@ use crate::cli::SignaturesArgs;
 use crate::error::{Error, Result};
 use crate::odoo::signatures::Origin;
 use crate::replay::signatures::{Server, fetch};
-use crate::secret::Secret;
 use crate::template::signatures;
 use crate::template::suite::{MANIFEST, Suite};
 
@@ -34,16 +33,7 @@ pub fn run(args: &SignaturesArgs, out: &mut impl Write) -> Result<i32> {
         .or_else(|| std::env::var("ODOO_DB").ok())
         .or_else(|| super::captured_db(&suite))
         .ok_or_else(|| Error::Usage("no database: give --db or ODOO_DB".into()))?;
-    let api_key = std::env::var(&args.api_key_env)
-        .ok()
-        .filter(|k| !k.is_empty())
-        .map(Secret::new)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "/doc-bearer takes an API key: set {} (or name another variable with --api-key-env)",
-                args.api_key_env
-            ))
-        })?;
+    let api_key = super::api_key(&args.api_key_env, "/doc-bearer")?;
     let known = if args.refresh {
         Default::default()
     } else {

@@ -436,14 +436,10 @@ async fn choose(
 
 /// The server's major version, from `common.version` (it needs no login).
 async fn server_major(client: &Client) -> Option<i64> {
-    let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
-    let reply = client
-        .post("/jsonrpc", bytes::Bytes::from(body.to_string()), &[])
-        .await
-        .ok()?;
-    let value: Value = serde_json::from_slice(&reply.body).ok()?;
-    value
-        .pointer("/result/server_version_info/0")
+    client
+        .common_version()
+        .await?
+        .pointer("/server_version_info/0")
         .and_then(Value::as_i64)
 }
 

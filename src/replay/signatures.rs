@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use std::sync::Arc;
 
@@ -79,8 +79,13 @@ pub async fn gather<'a>(
         described: known.clone(),
         missing: Vec::new(),
     };
-    if let Some(version) = server_version(client).await {
-        gathered.described.server_version = Some(version);
+    let version = client.common_version().await;
+    if let Some(version) = version
+        .as_ref()
+        .and_then(|v| v.get("server_version"))
+        .and_then(Value::as_str)
+    {
+        gathered.described.server_version = Some(version.to_string());
     }
     for model in models {
         if gathered.described.describes(model) {
@@ -146,20 +151,6 @@ async fn describe(
             reply.status
         ))),
     }
-}
-
-/// The server's version (`19.0`), from `common.version`, which needs no login.
-async fn server_version(client: &Client) -> Option<String> {
-    let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
-    let reply = client
-        .post("/jsonrpc", Bytes::from(body.to_string()), &[])
-        .await
-        .ok()?;
-    let value: Value = serde_json::from_slice(&reply.body).ok()?;
-    value
-        .pointer("/result/server_version")
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 /// Where to ask, and with what.
