@@ -55,6 +55,7 @@ pub enum Converted {
 /// The public calls standing for one web-client call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calls {
+    /// The calls, in the order they are sent.
     pub parts: Vec<Part>,
     /// What a person should know (a follow-up read that could not be made, an answer that
     /// could not be derived).
@@ -65,7 +66,9 @@ pub struct Calls {
 /// One public call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {
+    /// The public call.
     pub call: ModelCall,
+    /// What it stands for in the web call's answer.
     pub role: Role,
     /// The result it should give, derived from the captured answer; `None` when it cannot be.
     pub result: Option<Value>,
@@ -86,7 +89,7 @@ pub enum Role {
     Created,
     /// `write`'s `True`.
     Written,
-    /// The records of a relational field's sub-fields.
+    /// The records of a relational field (`field`) whose sub-fields were asked.
     Related { field: String },
     /// `read_group`'s groups.
     Groups,

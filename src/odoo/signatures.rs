@@ -59,7 +59,9 @@ impl ParamKind {
 /// One parameter of a method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
+    /// Its name, which JSON-2 passes it by.
     pub name: String,
+    /// How it takes its value.
     #[serde(default, skip_serializing_if = "ParamKind::is_default")]
     pub kind: ParamKind,
     /// The default value; `None` when the parameter has none (it is required), or when the

@@ -23,6 +23,7 @@ use crate::template::suite::Suite;
 /// What the server said, and of which models it said nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Gathered {
+    /// What was known before, and what the server said.
     pub described: Described,
     /// Models the server did not describe, and why.
     pub missing: Vec<(String, String)>,
@@ -155,10 +156,15 @@ async fn describe(
 
 /// Where to ask, and with what.
 pub struct Server<'a> {
+    /// The Odoo's address.
     pub url: &'a str,
+    /// The database (`X-Odoo-Database`).
     pub db: &'a str,
+    /// The bearer key.
     pub api_key: &'a Secret,
+    /// Skip TLS certificate checks.
     pub insecure: bool,
+    /// Per request.
     pub timeout: Duration,
 }
 
@@ -212,9 +218,10 @@ impl Auth {
     }
 }
 
-/// In json2 mode, before the steps run: the server's signatures for the suite's models (those
-/// `stored` in the suite are not asked again) go on `auth`, said in its reason; steps the
-/// server marks `readonly` become read-only. The suite to run: `suite`, or a copy so marked.
+/// Before the steps run: in json2 mode, the server's signatures for the suite's models (those
+/// `stored` in the suite are not asked again) go on `auth`, said in its reason; in any mode,
+/// steps whose method a server marks `readonly` become read-only. The suite to run: `suite`,
+/// or a copy so marked.
 pub async fn learn(
     auth: &mut Auth,
     client: &Client,
@@ -222,32 +229,32 @@ pub async fn learn(
     stored: Option<&Described>,
 ) -> Arc<Suite> {
     let known = stored.cloned().unwrap_or_default();
-    if auth.mode != Mode::Json2 {
-        auth.signatures = Arc::new(known);
-        return suite.clone();
-    }
-    let models = models(suite);
-    let gathered = gather(
-        client,
-        &auth.json2_headers(),
-        models.iter().map(String::as_str),
-        &known,
-    )
-    .await;
-    auth.reason = format!("{}; {}", auth.reason, gathered.summary());
-    let described = &gathered.described;
+    let described = if auth.mode == Mode::Json2 {
+        let models = models(suite);
+        let gathered = gather(
+            client,
+            &auth.json2_headers(),
+            models.iter().map(String::as_str),
+            &known,
+        )
+        .await;
+        auth.reason = format!("{}; {}", auth.reason, gathered.summary());
+        gathered.described
+    } else {
+        known
+    };
     let refined = if suite
         .manifest
         .steps
         .iter()
-        .any(|step| becomes_read_only(step, described))
+        .any(|step| becomes_read_only(step, &described))
     {
         let mut refined = (**suite).clone();
-        refine_read_only(&mut refined, described);
+        refine_read_only(&mut refined, &described);
         Arc::new(refined)
     } else {
         suite.clone()
     };
-    auth.signatures = Arc::new(gathered.described);
+    auth.signatures = Arc::new(described);
     refined
 }

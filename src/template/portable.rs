@@ -28,6 +28,7 @@ use crate::path::{Path, Segment};
 /// A suite made portable.
 #[derive(Debug, Clone)]
 pub struct Portable {
+    /// The manifest, its steps portable.
     pub manifest: Manifest,
     /// The steps' templates and baselines (the manifest is not among them).
     pub files: Vec<SuiteFile>,
