@@ -206,6 +206,17 @@ fn signatures_are_kept_in_the_suite_and_used_offline() {
         "{}",
         run.stderr
     );
+    // A kept file broken by hand is named, with the place, and nothing panics.
+    std::fs::write(dir.join("suite/signatures.json"), "{\"models\": [1,\n").unwrap();
+    let run = odoo_har_env(&["export", &suite, "--format", "json2"], None, &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("signatures.json: line 1, column 11: invalid type: sequence, expected a map")
+            && run.stderr.contains("odoo-har signatures SUITE --url URL"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
