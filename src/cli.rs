@@ -41,6 +41,9 @@ pub enum Command {
     /// Check a search domain and print it as JSON-RPC needs it
     #[command(after_help = DOMAIN_EXAMPLES)]
     Domain(DomainArgs),
+    /// Ask an Odoo 19 what the suite's methods take (/doc-bearer) and keep it in the suite
+    #[command(after_help = SIGNATURES_EXAMPLES)]
+    Signatures(SignaturesArgs),
     /// Answer Odoo calls from a suite's (or a capture's) recorded answers: an Odoo to develop against
     #[command(after_help = MOCK_EXAMPLES)]
     Mock(MockArgs),
@@ -69,7 +72,7 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
 const EXTRACT_EXAMPLES: &str = "Examples:
   odoo-har extract preferences.har -o suite/
   odoo-har extract session.har -o partners/ --model 'res.partner' --dedupe
-  odoo-har extract session.har -o writes/ --only-writes --force";
+  odoo-har extract session.har -o portable/ --portable --force";
 
 const RENDER_EXAMPLES: &str = "Examples:
   odoo-har render suite/
@@ -78,13 +81,17 @@ const RENDER_EXAMPLES: &str = "Examples:
 
 const REPLAY_EXAMPLES: &str = "Examples:
   ODOO_PASSWORD=… odoo-har replay suite/ --url https://staging.example.com --db staging
-  ODOO_API_KEY=… odoo-har replay capture.har --url https://x.odoo.com --mode jsonrpc --jobs 8
+  odoo-har replay suite/ --url http://odoo16:8069 --against http://odoo17:8069 --portable --against-db new
   odoo-har replay suite/ --url http://localhost:8069 --dry-run";
 
 const EXPORT_EXAMPLES: &str = "Examples:
   odoo-har export preferences.har --format jsonrpc --model res.users
-  odoo-har export suite/ --format python -o calls.py
+  odoo-har export suite/ --format python --portable -o calls.py
   odoo-har export suite/ --format hurl -o hurl/      # one file per call";
+
+const SIGNATURES_EXAMPLES: &str = "Examples:
+  ODOO_API_KEY=… odoo-har signatures suite/ --url https://mycompany.odoo.com --db prod
+  odoo-har signatures suite/ --url http://localhost:8069 --api-key-env STAGING_KEY";
 
 const DOMAIN_EXAMPLES: &str = "Examples:
   odoo-har domain \"[('phone', 'ilike', '+4912'), '|', ('is_company', '=', True), ('parent_id', '!=', False)]\"
@@ -194,6 +201,11 @@ pub struct ExtractArgs {
     /// window actions), which `extract` leaves out by default
     #[arg(long)]
     pub with_ui: bool,
+
+    /// Write the web client's calls as public ORM calls that work across Odoo versions
+    /// (web_search_read → search_read, web_save → create/write then read, …)
+    #[arg(long)]
+    pub portable: bool,
 }
 
 #[derive(Debug, Args)]
@@ -368,6 +380,27 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub allow_writes: bool,
 
+    /// The second server's database [default: the first's]
+    #[arg(long, value_name = "DB", requires = "against")]
+    pub against_db: Option<String>,
+
+    /// The second server's login [default: the first's]
+    #[arg(long, value_name = "LOGIN", requires = "against")]
+    pub against_login: Option<String>,
+
+    /// Read the second server's password from this environment variable [default: the first's]
+    #[arg(long, value_name = "VAR", requires = "against")]
+    pub against_password_env: Option<String>,
+
+    /// Read the second server's API key from this environment variable [default: the first's]
+    #[arg(long, value_name = "VAR", requires = "against")]
+    pub against_api_key_env: Option<String>,
+
+    /// Send the web client's calls as public ORM calls that work across Odoo versions (with
+    /// --against: what an upgrade changes for an integration)
+    #[arg(long)]
+    pub portable: bool,
+
     /// Write a JUnit XML report (GitHub, GitLab, Jenkins)
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<std::path::PathBuf>,
@@ -472,6 +505,54 @@ pub struct ExportArgs {
     /// Captures keep the web client's plumbing as calls (see `extract --with-ui`)
     #[arg(long)]
     pub with_ui: bool,
+
+    /// The Odoo the calls are for: its address in the output, and, for json2, the Odoo 19
+    /// asked what its methods take (/doc-bearer, with the API key)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The database [default: the captured one]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+
+    /// Read the API key for /doc-bearer from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
+    pub api_key_env: String,
+
+    /// Export the web client's calls as public ORM calls that work across Odoo versions
+    #[arg(long)]
+    pub portable: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignaturesArgs {
+    /// The suite folder; `signatures.json` is written into it
+    #[arg(value_name = "SUITE")]
+    pub suite: std::path::PathBuf,
+
+    /// The Odoo 19 (or newer) to ask [env: ODOO_URL]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The database [env: ODOO_DB; default: the captured one]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+
+    /// Read the API key from this environment variable
+    #[arg(long, value_name = "VAR", default_value = "ODOO_API_KEY")]
+    pub api_key_env: String,
+
+    /// Ask again for models the suite already has signatures of
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Do not verify TLS certificates
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for each answer
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

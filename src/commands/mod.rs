@@ -11,6 +11,7 @@ pub mod mock;
 pub mod redact;
 pub mod render;
 pub mod replay;
+pub mod signatures;
 pub mod whoami;
 
 use crate::capture::LoadOptions;
@@ -29,6 +30,7 @@ pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
         Command::Replay(args) => replay::run(args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Domain(args) => domain::run(args, out),
+        Command::Signatures(args) => signatures::run(args, out),
         Command::Export(args) => export::run(args, out),
         Command::Mock(args) => mock::run(args, out),
         Command::Demo(args) => demo::run(args, out),
@@ -62,4 +64,44 @@ pub fn print(result: std::io::Result<()>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// The database a suite was captured on (or `--db` set for it), unless redaction stands in
+/// its place.
+pub fn captured_db(suite: &crate::template::suite::Suite) -> Option<String> {
+    suite
+        .manifest
+        .variables
+        .get("db")
+        .and_then(serde_json::Value::as_str)
+        .filter(|db| *db != crate::template::redact::REDACTED)
+        .map(str::to_string)
+}
+
+/// `--portable`: the suite with its web-client calls as public ORM calls; what became of them
+/// is said on standard error unless `quiet`.
+pub fn portable(
+    suite: crate::template::suite::Suite,
+    quiet: bool,
+) -> Result<crate::template::suite::Suite> {
+    let made = crate::template::portable::portable(&suite)?;
+    if !quiet {
+        for note in &made.notes {
+            eprintln!("odoo-har: --portable: {note}");
+        }
+    }
+    made.into_suite(&suite.dir.display().to_string())
+}
+
+/// The API key in the environment variable `var`; `why` says what needs it when it is not set.
+pub fn api_key(var: &str, why: &str) -> Result<crate::secret::Secret> {
+    std::env::var(var)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(crate::secret::Secret::new)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{why} takes an API key: set {var} (or name another variable with --api-key-env)"
+            ))
+        })
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::cli::ReplayArgs;
 use crate::diff::{DEFAULT_IGNORES, Rules};
 use crate::error::{Error, Result, write_file};
+use crate::odoo::signatures::Described;
 use crate::replay::auth::Credentials;
 use crate::replay::judge::Tally;
 use crate::replay::{self, Plan};
@@ -26,14 +27,20 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if args.show_ignored {
         return show_ignored(out);
     }
-    let (suite, from_folder) = suite_or_captures(
+    let (mut suite, from_folder) = suite_or_captures(
         &args.inputs,
         &crate::template::extract::Options {
             with_ui: args.with_ui,
             ..Default::default()
         },
     )?;
-    let plan = plan(args, &suite)?;
+    let plan = plan(args, &suite, from_folder)?;
+    if args.portable {
+        if args.update {
+            return Err(Error::Usage("--update rewrites the suite's own baselines: it cannot be combined with --portable (extract with --portable to keep portable baselines)".into()));
+        }
+        suite = super::portable(suite, args.quiet)?;
+    }
     if args.dry_run {
         replay::dry_run(&plan, suite, &mut |shown| {
             super::print(writeln!(out, "{}", terminal::dry_run(&shown)))
@@ -76,7 +83,7 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
 }
 
 /// The flags and the environment, resolved once: everything the replay needs to know.
-fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
+fn plan(args: &ReplayArgs, suite: &Suite, from_folder: bool) -> Result<Plan> {
     let mut manifest_rules = args.compare.ignore.clone();
     manifest_rules.extend(suite.manifest.ignore.iter().cloned());
     let rules = Rules::new(
@@ -123,6 +130,7 @@ fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
         url,
         against: args.against.clone(),
         allow_writes: args.allow_writes,
+        against_given: against_given(args)?,
         mode: args.mode,
         credentials,
         secrets,
@@ -140,7 +148,36 @@ fn plan(args: &ReplayArgs, suite: &Suite) -> Result<Plan> {
         fail_on_skip: args.fail_on_skip,
         time_shift: !args.no_time_shift,
         cleanup: args.cleanup,
+        signatures: stored_signatures(suite, from_folder)?,
     })
+}
+
+/// What was given to log in to `--against`'s server; the rest is the first server's.
+fn against_given(args: &ReplayArgs) -> Result<Credentials> {
+    let secret = |flag: &str, var: &Option<String>| -> Result<Option<Secret>> {
+        let Some(var) = var else { return Ok(None) };
+        match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            Some(value) => Ok(Some(Secret::new(value))),
+            None => Err(Error::Usage(format!(
+                "{flag} {var}: the environment variable {var} is not set"
+            ))),
+        }
+    };
+    Ok(Credentials {
+        db: args.against_db.clone(),
+        login: args.against_login.clone(),
+        password: secret("--against-password-env", &args.against_password_env)?,
+        api_key: secret("--against-api-key-env", &args.against_api_key_env)?,
+        uid: None,
+    })
+}
+
+/// The signatures a suite folder keeps (`odoo-har signatures`), if any.
+fn stored_signatures(suite: &Suite, from_folder: bool) -> Result<Option<Described>> {
+    if !from_folder {
+        return Ok(None);
+    }
+    crate::template::signatures::read(&suite.dir)
 }
 
 fn password(args: &ReplayArgs) -> Result<Option<Secret>> {

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::odoo::Kind;
 use crate::odoo::convert::ModelCall;
+use crate::odoo::signatures::{Described, Signature};
 use crate::odoo::xmlrpc;
 use crate::path::{Path, Segment};
 use crate::template::render::{self, Renderer};
@@ -133,6 +134,9 @@ pub struct Assignment {
     pub name: String,
     pub expr: String,
     pub path: String,
+    /// The path after the result as the Python script's `pick` takes it (`0, "id"`), which
+    /// gives a marker instead of failing when another database's answer does not hold it.
+    pub keys: String,
 }
 
 /// The session a suite was captured in: what `uid`, `db` and the captures stood for.
@@ -144,11 +148,13 @@ pub struct Captured {
     pub whole_results: std::collections::BTreeSet<String>,
 }
 
-/// Every selected step as an exported call.
+/// Every selected step as an exported call; JSON-2 arguments are named from what a server
+/// said (`signatures`), else from the built-in table for Odoo 19.
 pub fn calls(
     suite: &Suite,
     renderer: &Renderer,
     selected: &[usize],
+    signatures: &Described,
 ) -> Result<(Vec<Call>, Captured)> {
     let captured = Captured {
         db: suite
@@ -220,7 +226,19 @@ pub fn calls(
                 call.note = no_equivalent(&step.route, &why.0);
                 call.json2_note = call.note.clone();
             }
-            Ok(model_call) => fill(&mut call, model_call, &step, step.baseline, &captured),
+            Ok(model_call) => {
+                let signature = signatures
+                    .resolve(&model_call.model, &model_call.method, Some(19))
+                    .map(|(signature, _)| signature);
+                fill(
+                    &mut call,
+                    model_call,
+                    &step,
+                    step.baseline,
+                    &captured,
+                    signature.as_ref(),
+                )
+            }
         }
         calls.push(call);
     }
@@ -246,6 +264,7 @@ fn fill(
     step: &crate::template::suite::Step,
     baseline: Option<&Value>,
     captured: &Captured,
+    signature: Option<&Signature>,
 ) {
     let literal = |value: &Value| {
         resolve(value, &|m| match m {
@@ -292,7 +311,7 @@ fn fill(
         kwargs: kwargs.as_object().cloned().unwrap_or_default(),
         ..model_call.clone()
     };
-    match plain.json2() {
+    match plain.json2_with(signature) {
         Ok((route, body)) => {
             call.json2_route = route;
             call.json2_body = serde_json::to_string_pretty(&body).unwrap_or_default();
@@ -365,6 +384,14 @@ fn fill(
             })
             .collect();
         let expr = format!("{}{brackets}", call.result);
+        let keys: Vec<String> = relative
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Key(k) => serde_json::to_string(k).ok(),
+                Segment::Index(i) => Some(i.to_string()),
+                _ => None,
+            })
+            .collect();
         let mut full = vec![Segment::Key("result".into())];
         full.extend(relative);
         let path = Path(full).to_string();
@@ -372,16 +399,19 @@ fn fill(
             name: capture.name.clone(),
             expr: expr.clone(),
             path: path.clone(),
+            keys: keys.join(", "),
         });
         call.js_captures.push(Assignment {
             name: capture.name.clone(),
             expr,
             path: path.clone(),
+            keys: String::new(),
         });
         call.hurl_captures.push(Assignment {
             name: capture.name.clone(),
             expr: String::new(),
             path,
+            keys: String::new(),
         });
     }
     let error = captured_error(step.kind == "json2", baseline);
@@ -396,6 +426,7 @@ fn fill(
             name: capture.name.clone(),
             expr: String::new(),
             path: capture.path.clone(),
+            keys: String::new(),
         });
     }
 }
@@ -555,7 +586,7 @@ fn javascript(value: &Value, name_of: &dyn Fn(Marker) -> String) -> String {
     substitute(&serde_json::to_string(value).unwrap_or_default(), name_of)
 }
 
-/// The template's output for `calls`.
+/// The template's output for `calls`; `portable` when they are `--portable` calls.
 pub fn render(
     renderer: &Renderer,
     format: Format,
@@ -563,6 +594,7 @@ pub fn render(
     suite: &Suite,
     captured: &Captured,
     calls: &[Call],
+    portable: bool,
 ) -> Result<String> {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
     let mut data = Map::new();
@@ -581,6 +613,8 @@ pub fn render(
         "calls".into(),
         serde_json::to_value(calls).unwrap_or_default(),
     );
+    // `--portable`: a script may leave out what the server it runs on lacks (Python does).
+    data.insert("portable".into(), json!(portable));
     renderer.render_text(format.template(), &Values::new(&data), || {
         format!("templates/{}", format.template())
     })

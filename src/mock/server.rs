@@ -298,6 +298,12 @@ impl Mock {
             }
             _ => {}
         }
+        if let Some(model) = path
+            .strip_prefix("/doc-bearer/")
+            .and_then(|rest| rest.strip_suffix(".json"))
+        {
+            return self.describe(request, model);
+        }
         let (kind, json2) = match path.as_str() {
             "/jsonrpc" => ("jsonrpc", false),
             p if p.starts_with("/json/2/") => ("json2", true),
@@ -385,6 +391,30 @@ impl Mock {
         };
         let reply = Response::json(200, &rpc_envelope(id, recorded.next_outcome()));
         (reply, line(format!("→ {}", recorded.label)))
+    }
+
+    /// `/doc-bearer/<model>.json`: the recorded methods of `model`, described.
+    fn describe(&self, request: &Request, model: &str) -> (Response, String) {
+        if !self.bearer_allowed(request) {
+            let error =
+                json!({"name": "werkzeug.exceptions.Unauthorized", "message": "Invalid apikey"});
+            return (Response::json(401, &error), "→ API key refused".into());
+        }
+        let methods = self
+            .known
+            .iter()
+            .filter(|(m, _)| m == model)
+            .map(|(_, method)| method.as_str());
+        match super::describe::doc_bearer(model, methods) {
+            Some(response) => (response, format!("→ {model}'s recorded methods described")),
+            None => (
+                Response::json(
+                    404,
+                    &json!({"name": "werkzeug.exceptions.NotFound", "message": format!("nothing recorded of {model}")}),
+                ),
+                format!("→ nothing recorded of {model} to describe"),
+            ),
+        }
     }
 
     /// JSON-2's bearer key, checked only when `--login` was given (the key is the password).

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::signatures::{self, Signature};
+
 /// A call of a model's method, whatever route carried it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelCall {
@@ -23,80 +25,10 @@ impl std::fmt::Display for Unsupported {
     }
 }
 
-/// Parameter names of ORM methods, for JSON-2, which takes named arguments only. `true` when
-/// the method works on records (its `ids` come from `args[0]`).
-const SIGNATURES: &[(&str, bool, &[&str])] = &[
-    ("search", false, &["domain", "offset", "limit", "order"]),
-    ("search_count", false, &["domain", "limit"]),
-    (
-        "search_read",
-        false,
-        &["domain", "fields", "offset", "limit", "order"],
-    ),
-    (
-        "search_fetch",
-        false,
-        &["domain", "field_names", "offset", "limit", "order"],
-    ),
-    (
-        "name_search",
-        false,
-        &["name", "domain", "operator", "limit"],
-    ),
-    ("name_create", false, &["name"]),
-    ("create", false, &["vals_list"]),
-    (
-        "read_group",
-        false,
-        &[
-            "domain", "fields", "groupby", "offset", "limit", "orderby", "lazy",
-        ],
-    ),
-    (
-        "web_read_group",
-        false,
-        &[
-            "domain", "fields", "groupby", "limit", "offset", "orderby", "lazy",
-        ],
-    ),
-    ("fields_get", false, &["allfields", "attributes"]),
-    ("default_get", false, &["fields_list"]),
-    (
-        "web_search_read",
-        false,
-        &[
-            "domain",
-            "specification",
-            "offset",
-            "limit",
-            "order",
-            "count_limit",
-        ],
-    ),
-    ("get_views", false, &["views", "options"]),
-    (
-        "check_access_rights",
-        false,
-        &["operation", "raise_exception"],
-    ),
-    ("context_get", false, &[]),
-    ("read", true, &["fields", "load"]),
-    ("write", true, &["vals"]),
-    ("unlink", true, &[]),
-    ("copy", true, &["default"]),
-    ("web_read", true, &["specification"]),
-    ("web_save", true, &["vals", "specification", "next_id"]),
-    ("action_archive", true, &[]),
-    ("action_unarchive", true, &[]),
-    ("toggle_active", true, &[]),
-];
-
-/// The parameter names of a method, and whether it works on records, when known.
+/// The parameter names of a method, and whether it works on records, when the built-in
+/// table knows it (its newest version: see [`super::signatures`]).
 pub fn signature(method: &str) -> Option<(bool, &'static [&'static str])> {
-    SIGNATURES
-        .iter()
-        .find(|(name, _, _)| *name == method)
-        .map(|(_, records, params)| (*records, *params))
+    super::signatures::builtin_names(method)
 }
 
 fn is_ids(value: &Value) -> bool {
@@ -276,16 +208,25 @@ impl ModelCall {
     }
 
     /// Odoo 19's `POST /json/2/<model>/<method>` body: named arguments, `ids` for record
-    /// methods, `context` at the top. Positional arguments need the method's parameter names;
-    /// a method whose names are not known converts only when it has none.
+    /// methods, `context` at the top, the parameter names from the built-in table for 19.
     pub fn json2(&self) -> Result<(String, Value), Unsupported> {
+        self.json2_with(signatures::builtin(&self.method, Some(19)).as_ref())
+    }
+
+    /// [`ModelCall::json2`] with the method's signature as given (the server's, usually). A
+    /// method whose signature is not known converts only when it has no arguments but its
+    /// record ids: its other arguments' names are not guessed.
+    pub fn json2_with(
+        &self,
+        signature: Option<&Signature>,
+    ) -> Result<(String, Value), Unsupported> {
         let route = format!("/json/2/{}/{}", self.model, self.method);
         let mut body = Map::new();
         let mut positional = self.args.as_slice();
-        let (records, names) = match signature(&self.method) {
-            Some(known) => known,
+        let records = match signature {
+            Some(signature) => !signature.model,
             // Unknown methods (buttons, module methods): record ids alone, or nothing.
-            None => (positional.first().is_some_and(is_ids), &[][..]),
+            None => positional.first().is_some_and(is_ids),
         };
         if records && let Some((ids, rest)) = positional.split_first() {
             body.insert(
@@ -298,16 +239,43 @@ impl ModelCall {
             );
             positional = rest;
         }
+        let names: Vec<&str> = signature
+            .map(|s| s.positional().collect())
+            .unwrap_or_default();
         if positional.len() > names.len() {
-            return Err(Unsupported(format!(
-                "{}.{} takes positional arguments whose names odoo-har does not know, and JSON-2 takes named arguments only; replay it with --mode jsonrpc, or pass them by name in the suite's kwargs",
-                self.model, self.method
-            )));
+            let why = match signature {
+                None => format!(
+                    "{}.{} takes positional arguments whose names neither the server nor odoo-har's table gives, and JSON-2 takes named arguments only; describe it with `odoo-har signatures` (Odoo 19's /doc-bearer), replay it with --mode jsonrpc, or pass them by name in the suite's kwargs",
+                    self.model, self.method
+                ),
+                Some(s) if s.takes_var_positional() => format!(
+                    "{}.{}{} takes *args, which JSON-2 cannot pass (named arguments only); replay it with --mode jsonrpc",
+                    self.model,
+                    self.method,
+                    s.text()
+                ),
+                Some(s) => format!(
+                    "{}.{}{} takes {} positional argument{} after the ids, and the call gives {}",
+                    self.model,
+                    self.method,
+                    s.text(),
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" },
+                    positional.len()
+                ),
+            };
+            return Err(Unsupported(why));
         }
         for (name, value) in names.iter().zip(positional) {
             body.insert((*name).into(), value.clone());
         }
         for (key, value) in &self.kwargs {
+            if body.contains_key(key) {
+                return Err(Unsupported(format!(
+                    "{}.{} is given `{key}` both by position and by name",
+                    self.model, self.method
+                )));
+            }
             body.insert(key.clone(), value.clone());
         }
         Ok((route, Value::Object(body)))
@@ -462,8 +430,70 @@ mod tests {
             .json2()
             .unwrap_err();
         assert!(
+            err.0.contains(
+                "positional arguments whose names neither the server nor odoo-har's table gives"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json2_names_arguments_from_the_signature_given() {
+        // The web client's onchange of a new record (19 crud capture): ids [] then three
+        // positional arguments, named from the table.
+        let onchange = call_kw(
+            "res.partner",
+            "onchange",
+            json!([[], {"name": "x"}, ["name"], {"name": {}}]),
+            json!({"context": {"lang": "en_US"}}),
+        );
+        assert_eq!(
+            onchange.json2().unwrap().1,
+            json!({"ids": [], "values": {"name": "x"}, "field_names": ["name"], "fields_spec": {"name": {}}, "context": {"lang": "en_US"}})
+        );
+        // A module's method only the server describes.
+        let stamp = call_kw("res.partner", "x_stamp", json!([[7], "hello"]), json!({}));
+        assert!(stamp.json2().is_err());
+        let described = Signature {
+            params: vec![signatures::Param {
+                name: "note".into(),
+                kind: signatures::ParamKind::PositionalOrKeyword,
+                default: None,
+            }],
+            model: false,
+            readonly: false,
+        };
+        assert_eq!(
+            stamp.json2_with(Some(&described)).unwrap().1,
+            json!({"ids": [7], "note": "hello"})
+        );
+        // An @api.model method takes no ids, whatever its first argument looks like.
+        let model_method = Signature {
+            model: true,
+            ..described.clone()
+        };
+        let (_, body) = call_kw("res.partner", "x_count", json!([[1, 2]]), json!({}))
+            .json2_with(Some(&model_method))
+            .unwrap();
+        assert_eq!(body, json!({"note": [1, 2]}));
+        let err = call_kw("res.partner", "x_stamp", json!([[7], "a", "b"]), json!({}))
+            .json2_with(Some(&described))
+            .unwrap_err();
+        assert_eq!(
+            err.0,
+            "res.partner.x_stamp(note) takes 1 positional argument after the ids, and the call gives 2"
+        );
+        let err = call_kw(
+            "res.partner",
+            "x_stamp",
+            json!([[7], "a"]),
+            json!({"note": "b"}),
+        )
+        .json2_with(Some(&described))
+        .unwrap_err();
+        assert!(
             err.0
-                .contains("positional arguments whose names odoo-har does not know"),
+                .ends_with("is given `note` both by position and by name"),
             "{err}"
         );
     }

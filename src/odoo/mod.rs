@@ -8,9 +8,11 @@ pub mod domain;
 pub mod ids;
 pub mod methods;
 pub mod plumbing;
+pub mod portable;
 pub mod relations;
 pub mod rpc;
 pub mod session;
+pub mod signatures;
 pub mod xmlrpc;
 
 pub use call::{Kind, OdooCall, classify};

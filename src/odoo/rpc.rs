@@ -139,7 +139,8 @@ impl Dialect {
     /// stores when the other dialect carried its answer.
     pub fn document(self, outcome: Result<Value, &OdooError>) -> Value {
         match (self, outcome) {
-            // Odoo leaves `result` out when a method returned None (§1.2).
+            // Odoo writes `result` only when the method returned something (§1.2): a JSON-2
+            // `null` is the envelope with neither result nor error.
             (Dialect::JsonRpc, Ok(Value::Null)) => json!({"jsonrpc": "2.0", "id": null}),
             (Dialect::JsonRpc, Ok(result)) => {
                 json!({"jsonrpc": "2.0", "id": null, "result": result})
@@ -345,6 +346,11 @@ mod tests {
         assert_eq!(
             Dialect::JsonRpc.document(Ok(json!(5))),
             json!({"jsonrpc": "2.0", "id": null, "result": 5})
+        );
+        // A JSON-2 `null` (a method that returned None) as Odoo's JSON-RPC writes it.
+        assert_eq!(
+            Dialect::JsonRpc.document(Ok(Value::Null)),
+            json!({"jsonrpc": "2.0", "id": null})
         );
     }
 

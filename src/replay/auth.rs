@@ -86,6 +86,8 @@ pub struct Auth {
     cookie: Mutex<Option<String>>,
     /// Who the web session's login said the user is.
     session_identity: Mutex<serde_json::Map<String, Value>>,
+    /// What the server said of its methods (json2 mode): JSON-2 arguments are named from it.
+    pub signatures: std::sync::Arc<crate::odoo::signatures::Described>,
 }
 
 /// Whether any step exists only in the web client's session (anything but `/jsonrpc`, JSON-2
@@ -126,6 +128,7 @@ impl Auth {
             credentials,
             cookie: Mutex::new(None),
             session_identity: Mutex::new(serde_json::Map::new()),
+            signatures: Default::default(),
         };
         auth.uid = match mode {
             Mode::Session => auth.login_session(client).await?,
@@ -258,6 +261,7 @@ impl Auth {
             credentials,
             cookie: Mutex::new(Some("***".into())),
             session_identity: Mutex::new(serde_json::Map::new()),
+            signatures: Default::default(),
         }
     }
 
@@ -386,7 +390,7 @@ impl Auth {
             .map(Secret::expose)
     }
 
-    fn json2_headers(&self) -> Vec<(String, String)> {
+    pub(crate) fn json2_headers(&self) -> Vec<(String, String)> {
         vec![
             (
                 "Authorization".into(),
@@ -495,7 +499,7 @@ impl Auth {
                     (route.to_string(), Bytes::from(body))
                 } else {
                     let (route, value) =
-                        ModelCall::from_value(&kind, route, parse(&body)?)?.json2()?;
+                        self.json2_call(&ModelCall::from_value(&kind, route, parse(&body)?)?)?;
                     (route, bytes(&value))
                 };
                 Ok(Prepared {
@@ -546,14 +550,10 @@ async fn choose(
 
 /// The server's major version, from `common.version` (it needs no login).
 async fn server_major(client: &Client) -> Option<i64> {
-    let body = json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
-    let reply = client
-        .post("/jsonrpc", bytes::Bytes::from(body.to_string()), &[])
-        .await
-        .ok()?;
-    let value: Value = serde_json::from_slice(&reply.body).ok()?;
-    value
-        .pointer("/result/server_version_info/0")
+    client
+        .common_version()
+        .await?
+        .pointer("/server_version_info/0")
         .and_then(Value::as_i64)
 }
 

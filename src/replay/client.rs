@@ -132,6 +132,18 @@ impl Client {
         &self.base
     }
 
+    /// What `common.version` answers (`server_version`, `server_version_info`, …): it needs
+    /// no login. `None` when the server gives no such answer.
+    pub async fn common_version(&self) -> Option<serde_json::Value> {
+        let body = serde_json::json!({"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": 0});
+        let reply = self
+            .post("/jsonrpc", Bytes::from(body.to_string()), &[])
+            .await
+            .ok()?;
+        let mut value: serde_json::Value = serde_json::from_slice(&reply.body).ok()?;
+        value.get_mut("result").map(serde_json::Value::take)
+    }
+
     /// Posts a JSON body to `route` (a path on the base URL).
     pub async fn post(
         &self,

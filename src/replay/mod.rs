@@ -10,6 +10,8 @@ pub mod plan;
 pub mod relative;
 pub mod run;
 pub mod runner;
+pub mod signatures;
+pub mod upgrade;
 
 pub use plan::Plan;
 pub use run::{DryRun, Observer, Replayed, dry_run, run, update_baselines};

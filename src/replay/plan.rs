@@ -24,6 +24,8 @@ pub struct Plan {
     pub against: Option<String>,
     /// Send writes in an A/B run too; otherwise only the steps known to only read run.
     pub allow_writes: bool,
+    /// What was given to log in to server B (`--against-db`, …); what is not given is A's.
+    pub against_given: Credentials,
     /// How to log in and send.
     pub mode: Mode,
     /// What was given to log in; the suite's captured database and login fill the gaps.
@@ -58,6 +60,9 @@ pub struct Plan {
     pub time_shift: bool,
     /// Delete, at the end, the records the run created (newest first).
     pub cleanup: bool,
+    /// What a server said of the suite's methods (its `signatures.json`): json2 mode names
+    /// arguments from it and asks the server only for the models it lacks.
+    pub signatures: Option<crate::odoo::signatures::Described>,
 }
 
 impl Plan {
@@ -78,5 +83,81 @@ impl Plan {
             login: given.login.or_else(|| captured("login")),
             ..given
         }
+    }
+
+    /// Server B's credentials: those given for it, else A's (`a`). A's uid stands for B's
+    /// only when B's database and login are A's too.
+    pub fn against_credentials(&self, a: &Credentials) -> Credentials {
+        let b = self.against_given.clone();
+        let same_user = b.db.is_none() && b.login.is_none();
+        Credentials {
+            uid: b.uid.or(a.uid.filter(|_| same_user)),
+            db: b.db.or_else(|| a.db.clone()),
+            login: b.login.or_else(|| a.login.clone()),
+            password: b.password.or_else(|| a.password.clone()),
+            api_key: b.api_key.or_else(|| a.api_key.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_b_takes_what_was_given_for_it_and_a_s_for_the_rest() {
+        let a = Credentials {
+            db: Some("old".into()),
+            login: Some("admin".into()),
+            password: Some(Secret::new("a-password")),
+            api_key: None,
+            uid: Some(2),
+        };
+        let plan = |given: Credentials| Plan {
+            url: "http://a".into(),
+            against: Some("http://b".into()),
+            allow_writes: false,
+            against_given: given,
+            mode: Mode::Auto,
+            credentials: a.clone(),
+            secrets: BTreeMap::new(),
+            variables: Map::new(),
+            rules: Rules::new(true, &[], &[]).unwrap(),
+            templates: None,
+            jobs: 1,
+            timeout: Duration::from_secs(1),
+            insecure: false,
+            retry: 0,
+            retry_writes: false,
+            fail_fast: false,
+            learn_noise: 0,
+            save_har: None,
+            fail_on_skip: false,
+            time_shift: true,
+            cleanup: false,
+            signatures: None,
+        };
+        let same = plan(Credentials::default()).against_credentials(&a);
+        assert_eq!(
+            (same.db.as_deref(), same.login.as_deref(), same.uid),
+            (Some("old"), Some("admin"), Some(2))
+        );
+        let other = plan(Credentials {
+            db: Some("new".into()),
+            api_key: Some(Secret::new("b-key")),
+            ..Credentials::default()
+        })
+        .against_credentials(&a);
+        assert_eq!(
+            (other.db.as_deref(), other.login.as_deref(), other.uid),
+            (Some("new"), Some("admin"), None)
+        );
+        assert_eq!(
+            (
+                other.password.as_ref().map(Secret::expose),
+                other.api_key.as_ref().map(Secret::expose)
+            ),
+            (Some("a-password"), Some("b-key"))
+        );
     }
 }

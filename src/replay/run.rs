@@ -105,6 +105,7 @@ pub fn run(plan: &Plan, suite: Suite, observer: Arc<dyn Observer>) -> Result<Rep
     let first = Server {
         url: url.clone(),
         learn_noise: plan.learn_noise,
+        credentials: ready.credentials.clone(),
     };
     let run_on = |server: &Server, expected: Expected| {
         runtime.block_on(replay(plan, &ready, server, expected, &observer))
@@ -119,6 +120,7 @@ pub fn run(plan: &Plan, suite: Suite, observer: Arc<dyn Observer>) -> Result<Rep
             let server_b = Server {
                 url: second.clone(),
                 learn_noise: 0,
+                credentials: plan.against_credentials(&ready.credentials),
             };
             run_on(
                 &server_b,
@@ -155,7 +157,8 @@ pub fn dry_run(
         api_key: credentials.api_key.as_ref().map(|_| Secret::new("***")),
         ..credentials
     };
-    let auth = Auth::offline(plan.mode, masked, web_suite, captured_uid);
+    let mut auth = Auth::offline(plan.mode, masked, web_suite, captured_uid);
+    auth.signatures = Arc::new(plan.signatures.clone().unwrap_or_default());
     for name in &suite.manifest.secrets {
         values.insert(name.clone(), Value::String("***".into()));
     }
@@ -243,6 +246,8 @@ enum Expected {
 struct Server {
     url: String,
     learn_noise: u32,
+    /// How to log in there (B of an A/B run has its own database and credentials).
+    credentials: Credentials,
 }
 
 /// What server A answered in an A/B run, by step.
@@ -264,8 +269,9 @@ async fn replay(
         suite,
         renderer,
         values,
-        credentials,
+        ..
     } = ready;
+    let credentials = &server.credentials;
     let jobs = plan.jobs.max(1);
     let client =
         Client::new(&server.url, plan.insecure, plan.timeout, jobs).map_err(Error::Usage)?;
@@ -281,9 +287,16 @@ async fn replay(
     if auth.identity.is_empty() && credentials.login.as_deref() != captured_login {
         auth.identity = auth.who(&client).await;
     }
+    let suite =
+        &super::signatures::learn(&mut auth, &client, suite, plan.signatures.as_ref()).await;
     let mut values = values.clone();
     values.insert("url".into(), Value::String(server.url.clone()));
     values.insert("uid".into(), Value::from(auth.uid));
+    for (name, value) in [("db", &credentials.db), ("login", &credentials.login)] {
+        if let Some(value) = value {
+            values.insert(name.into(), Value::String(value.clone()));
+        }
+    }
     add_secrets(&mut values, plan, &suite.manifest.secrets, credentials);
     let secret_values = auth.secret_values().await;
     let secrets = Secrets::from_values(secret_values.iter().map(String::as_str));
@@ -322,7 +335,9 @@ async fn replay(
             Expected::Answers(a) => {
                 let mut run = run.clone();
                 run.noise.extend(a.noise[run.index].iter().cloned());
-                judge.judge_against(&run, a.answers[run.index].as_ref(), run.document())
+                let expected = a.answers[run.index].as_ref();
+                let verdict = judge.judge_against(&run, expected, run.document());
+                super::upgrade::errors_as_differences(verdict, &run, expected)
             }
             Expected::Nothing => judge.judge_against(run, None, None),
         };

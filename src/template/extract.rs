@@ -31,7 +31,7 @@ use crate::odoo::{ids, methods, xmlrpc};
 use crate::path::Path;
 
 /// Marks a placeholder inside a JSON value until the template text is written.
-const MARK: char = '\u{1}';
+pub(crate) const MARK: char = '\u{1}';
 
 /// Which calls become steps.
 #[derive(Debug, Default, Clone)]
@@ -99,7 +99,7 @@ impl Variables {
     }
 }
 
-fn placeholder(name: &str) -> Value {
+pub(crate) fn placeholder(name: &str) -> Value {
     Value::String(format!("{MARK}{name}{MARK}"))
 }
 
@@ -937,7 +937,7 @@ fn shape(value: &Value) -> String {
     }
 }
 
-fn pretty(value: &Value) -> String {
+pub(crate) fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text

@@ -217,7 +217,7 @@ fn json2_mode_names_arguments_and_reports_what_cannot_be_converted() {
     let run = replay(&odoo, "fixtures/odoo19-minimal.har", &[], &with_key());
     assert!(
         run.stderr
-            .contains("in json2 mode (only an API key was given and the server is Odoo 19)"),
+            .contains("in json2 mode (only an API key was given and the server is Odoo 19; parameter names from the server for 1 model (19.0))"),
         "{}",
         run.stderr
     );

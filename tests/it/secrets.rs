@@ -79,6 +79,23 @@ fn no_command_writes_or_prints_a_secret() {
                 at("redacted.har"),
             ],
         ];
+        // --portable rewrites templates and baselines: written through the same scrub.
+        commands.push(vec![
+            "extract".into(),
+            capture.to_string(),
+            "-o".into(),
+            at("portable"),
+            "--portable".into(),
+        ]);
+        for format in ["python", "json2"] {
+            commands.push(vec![
+                "export".into(),
+                capture.to_string(),
+                "--portable".into(),
+                "--format".into(),
+                format.into(),
+            ]);
+        }
         for format in [
             "jsonrpc", "xmlrpc", "json2", "curl", "python", "hurl", "k6", "locust",
         ] {

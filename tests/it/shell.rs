@@ -5,7 +5,7 @@ use crate::common;
 
 use common::odoo_har;
 
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 14] = [
     "inspect",
     "whoami",
     "extract",
@@ -15,6 +15,7 @@ const COMMANDS: [&str; 13] = [
     "diff",
     "export",
     "domain",
+    "signatures",
     "mock",
     "demo",
     "completions",
@@ -26,7 +27,7 @@ fn completion_scripts_know_every_command_and_flag() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let run = odoo_har(&["completions", shell], None);
         assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
-        for command in &COMMANDS[..12] {
+        for command in &COMMANDS[..13] {
             assert!(run.stdout.contains(command), "{shell} lacks {command}");
         }
         assert!(
@@ -41,7 +42,7 @@ fn the_man_page_documents_each_command() {
     let run = odoo_har(&["completions", "man"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH odoo-har 1"));
-    for command in &COMMANDS[..12] {
+    for command in &COMMANDS[..13] {
         assert!(
             run.stdout.contains(&format!(".TH odoo-har-{command} ")),
             "no page for {command}"
@@ -52,7 +53,7 @@ fn the_man_page_documents_each_command() {
 
 #[test]
 fn every_command_help_ends_with_examples() {
-    for command in &COMMANDS[..12] {
+    for command in &COMMANDS[..13] {
         let run = odoo_har(&[command, "--help"], None);
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
         let examples = run.stdout.split("Examples:").nth(1);

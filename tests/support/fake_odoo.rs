@@ -50,6 +50,8 @@ pub struct Faults {
     pub serialization_next: AtomicU64,
     /// After this many requests the server stops listening and closes connections (0: never).
     pub stop_after: AtomicU64,
+    /// The server has no `api_doc` module: `/doc-bearer` answers 404.
+    pub no_doc_bearer: AtomicBool,
 }
 
 #[derive(Default)]
@@ -655,6 +657,9 @@ fn route(state: &State, request: &Request) -> Response {
     if let Some(rest) = path.strip_prefix("/json/2/") {
         return json2(state, request, rest);
     }
+    if let Some(rest) = path.strip_prefix("/doc-bearer/") {
+        return doc_bearer(state, request, rest);
+    }
     let Ok(envelope) = serde_json::from_slice::<Value>(&request.body) else {
         return Response::text(400, "text/plain", "Invalid JSON data");
     };
@@ -894,6 +899,90 @@ fn json2(state: &State, request: &Request, rest: &str) -> Response {
     }
 }
 
+/// The methods `/doc-bearer/<model>.json` describes: those this server runs.
+const DESCRIBED: [&str; 18] = [
+    "search",
+    "search_count",
+    "search_read",
+    "web_search_read",
+    "read",
+    "web_read",
+    "create",
+    "write",
+    "web_save",
+    "unlink",
+    "copy",
+    "name_search",
+    "name_create",
+    "onchange",
+    "fields_get",
+    "default_get",
+    "get_views",
+    "x_stamp",
+];
+
+/// Odoo 19's `api_doc`: `POST /doc-bearer/<model>.json` with the bearer key describes a
+/// model's methods, their parameters in order (`kind` left out for the usual kind, `default`
+/// for a required one) and `api` (`model`, `readonly`). Written by hand: parameters must keep
+/// their order, which a `Map` here would sort.
+fn doc_bearer(state: &State, request: &Request, rest: &str) -> Response {
+    let error = |status: u16, name: &str, message: &str| {
+        Response::json(
+            status,
+            &json!({"name": name, "message": message, "arguments": [message, status], "context": {}, "debug": ""}),
+        )
+    };
+    if state.version < 19 || state.faults.no_doc_bearer.load(Ordering::SeqCst) {
+        return Response::text(404, "text/html", "<html>404 Not Found</html>");
+    }
+    let token = request
+        .header("authorization")
+        .and_then(|a| a.strip_prefix("bearer "));
+    if token != Some(API_KEY) {
+        return error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
+    }
+    let model = rest.strip_suffix(".json").unwrap_or_default();
+    if !state.data.lock().unwrap().models.contains_key(model) {
+        return error(404, "werkzeug.exceptions.NotFound", "404 Not Found");
+    }
+    let methods: Vec<String> = DESCRIBED
+        .iter()
+        .filter_map(|method| {
+            let (records, names) = signature(method)?;
+            let parameters: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    // The first parameter is required, the others default to None.
+                    let default = if i == 0 { "" } else { r#""default": null"# };
+                    format!(r#""{name}": {{{default}}}"#)
+                })
+                .collect();
+            let mut api = Vec::new();
+            if !records {
+                api.push(r#""model""#);
+            }
+            if matches!(
+                *method,
+                "search" | "search_count" | "search_read" | "web_search_read" | "read" | "web_read" | "name_search"
+            ) {
+                api.push(r#""readonly""#);
+            }
+            Some(format!(
+                r#""{method}": {{"signature": "({})", "parameters": {{{}}}, "api": [{}], "model": "core", "module": "core"}}"#,
+                names.join(", "),
+                parameters.join(", "),
+                api.join(", ")
+            ))
+        })
+        .collect();
+    let body = format!(
+        r#"{{"model": "{model}", "name": "{model}", "doc": null, "fields": {{}}, "methods": {{{}}}}}"#,
+        methods.join(", ")
+    );
+    Response::text(200, "application/json; charset=utf-8", &body)
+}
+
 /// One model call, from whichever route carried it.
 struct Call<'a> {
     model: &'a str,
@@ -913,6 +1002,8 @@ fn signature(method: &str) -> Option<(bool, &'static [&'static str])> {
     match method {
         "onchange" => Some((true, &["values", "field_names", "fields_spec"])),
         "get_single_product_variant" => Some((true, &[])),
+        // A module's method: only this server's /doc-bearer describes it.
+        "x_stamp" => Some((true, &["note"])),
         // 17's name_search calls its domain `args`.
         "name_search" => Some((false, &["name", "domain", "operator", "limit", "args"])),
         _ => convert::signature(method),
