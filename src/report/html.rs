@@ -143,6 +143,8 @@ fn step(html: &mut String, verdict: &Verdict) {
     if !verdict.changed_paths.is_empty()
         || !verdict.diff.is_empty()
         || !verdict.learned_noise.is_empty()
+        || !verdict.time_shifted.is_empty()
+        || !verdict.warnings.is_empty()
     {
         html.push_str("<tr class=\"detail\"><td></td><td colspan=\"5\">");
         detail(html, verdict);
@@ -180,6 +182,17 @@ fn detail(html: &mut String, verdict: &Verdict) {
             );
         }
         html.push_str("</pre></details>");
+    }
+    if !verdict.time_shifted.is_empty() {
+        let shifted: Vec<String> = verdict.time_shifted.iter().map(|p| escape(p)).collect();
+        let _ = write!(
+            html,
+            "<p class=\"noise\">Moved with the clock, equal: <code>{}</code></p>",
+            shifted.join("</code>, <code>")
+        );
+    }
+    for warning in &verdict.warnings {
+        let _ = write!(html, "<p class=\"warning\">Check: {}</p>", escape(warning));
     }
     if !verdict.learned_noise.is_empty() {
         let noise: Vec<String> = verdict.learned_noise.iter().map(|p| escape(p)).collect();
@@ -240,6 +253,7 @@ summary { cursor: pointer; color: var(--muted); font-size: 12px; text-transform:
 pre.diff { margin: 4px 0 0; padding: 8px 0; background: #fbfbfc; border: 1px solid var(--line); border-radius: 6px;
   font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-x: auto; max-height: 360px; }
 pre.diff span { display: block; padding: 0 12px; white-space: pre; }
+p.warning { color: var(--differs); }
 .diff .del { background: #ffebe9; color: #82071e; } .diff .add { background: #dafbe1; color: #116329; }
 .diff .hunk { color: #0550ae; background: #ddf4ff; } .diff .file { color: var(--muted); font-weight: 600; }
 .noise { color: var(--muted); margin: 4px 0 8px; }
@@ -356,5 +370,16 @@ mod tests {
         let page = render("nothing", &[]);
         assert!(page.contains("No steps were run.") && page.contains("every step passed"));
         assert!(page.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn what_a_passed_step_still_asks_a_person_is_shown() {
+        let mut step = verdict("012-sale.order.line.read", Kind::Passed);
+        step.warnings =
+            vec!["sends 45 as a literal at $.args[0][0]; 011 returned it <here>".into()];
+        step.time_shifted = vec!["$.result[0].date_order".into()];
+        let page = render("suite", &[step]);
+        assert!(page.contains("<p class=\"warning\">Check: sends 45 as a literal at $.args[0][0]; 011 returned it &lt;here&gt;</p>"), "{page}");
+        assert!(page.contains("Moved with the clock, equal: <code>$.result[0].date_order</code>"));
     }
 }
