@@ -19,13 +19,7 @@ use crate::template::suite::Suite;
 pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<i32> {
     let model = super::glob(args.model.as_deref(), "--model")?;
     let method = super::glob(args.method.as_deref(), "--method")?;
-    let (mut suite, from_folder) = suite_or_captures(
-        &args.inputs,
-        &crate::template::extract::Options {
-            with_ui: args.with_ui,
-            ..Default::default()
-        },
-    )?;
+    let (mut suite, from_folder) = suite_or_captures(&args.inputs, args.with_ui)?;
     for (name, given) in [("url", &args.url), ("db", &args.db)] {
         if let Some(value) = given {
             suite

@@ -30,13 +30,7 @@ pub fn run(args: &MockArgs, out: &mut impl Write) -> Result<i32> {
         }
         _ => None,
     };
-    let (suite, _) = suite_or_captures(
-        &args.inputs,
-        &crate::template::extract::Options {
-            with_ui: args.with_ui,
-            ..Default::default()
-        },
-    )?;
+    let (suite, _) = suite_or_captures(&args.inputs, args.with_ui)?;
     let mock = Arc::new(Mock::of_suite(&suite, login, args.match_loose)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -27,13 +27,7 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write) -> Result<i32> {
     if args.show_ignored {
         return show_ignored(out);
     }
-    let (mut suite, from_folder) = suite_or_captures(
-        &args.inputs,
-        &crate::template::extract::Options {
-            with_ui: args.with_ui,
-            ..Default::default()
-        },
-    )?;
+    let (mut suite, from_folder) = suite_or_captures(&args.inputs, args.with_ui)?;
     let plan = plan(args, &suite, from_folder)?;
     if args.portable {
         if args.update {

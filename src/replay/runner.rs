@@ -726,12 +726,6 @@ mod tests {
     #[test]
     fn reads_between_writes_run_together_and_captures_wait() {
         let manifest = Manifest {
-            format: FORMAT,
-            extracted_from: vec![],
-            variables: Default::default(),
-            secrets: vec![],
-            ignore: vec![],
-            relations: Default::default(),
             steps: vec![
                 step("001-read", true, &[], &[]),
                 step("002-read", true, &[], &[]),
@@ -741,6 +735,7 @@ mod tests {
                 step("006-write", false, &["s003"], &[]),
                 step("007-read", true, &[], &[]),
             ],
+            ..Default::default()
         };
         let suite = Suite::from_memory("t", manifest, &[]).unwrap();
         let deps: Vec<Vec<usize>> = dependencies(&suite)

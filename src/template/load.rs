@@ -81,8 +81,9 @@ impl Loaded {
     }
 }
 
-/// A suite folder as it is (true), or captures extracted in memory (false) as `options` say.
-pub fn suite_or_captures(inputs: &[String], options: &ExtractOptions) -> Result<(Suite, bool)> {
+/// A suite folder as it is (true), or captures extracted in memory (false), the web client's
+/// plumbing kept as steps when `with_ui`.
+pub fn suite_or_captures(inputs: &[String], with_ui: bool) -> Result<(Suite, bool)> {
     if let [single] = inputs {
         let dir = std::path::Path::new(single);
         if dir.join(MANIFEST).is_file() {
@@ -90,7 +91,10 @@ pub fn suite_or_captures(inputs: &[String], options: &ExtractOptions) -> Result<
         }
     }
     let loaded = Loaded::read(inputs, &LoadOptions::default())?;
-    let extracted = loaded.extract(options);
+    let extracted = loaded.extract(&ExtractOptions {
+        with_ui,
+        ..ExtractOptions::default()
+    });
     if extracted.manifest.steps.is_empty() {
         return Err(
             Error::input(loaded.describe(), None, "no Odoo call to replay")

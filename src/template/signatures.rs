@@ -92,17 +92,12 @@ mod tests {
             step
         };
         let manifest = Manifest {
-            format: FORMAT,
-            extracted_from: vec![],
-            variables: Default::default(),
-            secrets: vec![],
-            ignore: vec![],
-            relations: Default::default(),
             steps: vec![
                 step("001-res.partner.x_lookup", "x_lookup", false),
                 step("002-res.partner.x_stamp", "x_stamp", false),
                 step("003-res.partner.read", "read", true),
             ],
+            ..Default::default()
         };
         let mut suite = Suite::from_memory("t", manifest, &[]).unwrap();
         let mut described = Described::default();

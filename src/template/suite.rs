@@ -377,6 +377,21 @@ fn retain_by<T>(items: &mut Vec<T>, keep: &[bool]) {
     items.retain(|_| keep.next().copied().unwrap_or(false));
 }
 
+impl Default for Manifest {
+    /// An empty manifest of the format this version writes.
+    fn default() -> Manifest {
+        Manifest {
+            format: FORMAT,
+            extracted_from: Vec::new(),
+            variables: BTreeMap::new(),
+            secrets: Vec::new(),
+            ignore: Vec::new(),
+            relations: Relations::default(),
+            steps: Vec::new(),
+        }
+    }
+}
+
 impl Manifest {
     /// Reads a hand-editable manifest and checks what the files cannot: the format, step
     /// names that are unique plain file names, file paths that stay inside the suite folder,
@@ -590,13 +605,8 @@ mod tests {
     #[test]
     fn steps_keep_their_files_and_parsed_paths_together() {
         let manifest = Manifest {
-            format: FORMAT,
-            extracted_from: vec![],
-            variables: BTreeMap::new(),
-            secrets: vec![],
-            ignore: vec![],
-            relations: Relations::default(),
             steps: vec![step("a", true), step("b", false), step("c", true)],
+            ..Default::default()
         };
         let files: Vec<SuiteFile> = ["a", "b", "c"]
             .iter()

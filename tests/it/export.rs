@@ -509,7 +509,7 @@ fn the_locustfile_compiles_chains_created_ids_and_expects_captured_errors() {
     let mock = odoo_har::mock::server::Mock::of_suite(
         &odoo_har::template::load::suite_or_captures(
             &["fixtures/odoo16-firefox.har".into()],
-            &Default::default(),
+            false,
         )
         .unwrap()
         .0,

@@ -33,12 +33,9 @@ fn serve(
 }
 
 fn demo_suite() -> Suite {
-    load_inputs(
-        &["fixtures/demo-odoo16.har".to_string()],
-        &Default::default(),
-    )
-    .unwrap()
-    .0
+    load_inputs(&["fixtures/demo-odoo16.har".to_string()], false)
+        .unwrap()
+        .0
 }
 
 /// One POST over a fresh connection: the status and the JSON answer.
@@ -95,7 +92,7 @@ fn replaying_a_capture_against_its_own_mock_passes_in_every_mode() {
     ];
     for (fixture, modes) in cases {
         let capture = format!("fixtures/{fixture}");
-        let suite = load_inputs(std::slice::from_ref(&capture), &Default::default())
+        let suite = load_inputs(std::slice::from_ref(&capture), false)
             .unwrap()
             .0;
         for mode in modes {
@@ -385,7 +382,7 @@ fn python_xmlrpc_client_and_json_rpc_get_the_same_data_from_recordings_in_any_di
     let (mut results, mut faults) = (0, Vec::new());
     for fixture in fixtures {
         let capture = format!("fixtures/{fixture}");
-        let suite = load_inputs(std::slice::from_ref(&capture), &Default::default())
+        let suite = load_inputs(std::slice::from_ref(&capture), false)
             .unwrap()
             .0;
         let (server, lines) = serve(&suite, None, false);
