@@ -721,7 +721,7 @@ fn record(secrets: &Secrets, index: usize, sent: &Sent, elapsed: Duration) -> Ex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::suite::{FORMAT, Manifest, test_step as step};
+    use crate::template::suite::{Manifest, test_step as step};
 
     #[test]
     fn reads_between_writes_run_together_and_captures_wait() {

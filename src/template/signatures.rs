@@ -81,7 +81,7 @@ pub fn becomes_read_only(step: &Step, described: &Described) -> bool {
 mod tests {
     use super::*;
     use crate::odoo::signatures::Signature;
-    use crate::template::suite::{FORMAT, Manifest, test_step};
+    use crate::template::suite::{Manifest, test_step};
 
     #[test]
     fn the_server_s_readonly_methods_become_read_only_steps() {
