@@ -528,3 +528,48 @@ fn cleanup_deletes_what_the_run_created_and_says_what_it_could_not() {
         run.stderr
     );
 }
+
+#[test]
+fn an_id_sent_as_captured_though_an_answer_returned_it_is_a_warning_in_every_report() {
+    let dir = TempDir::new("relative-literal");
+    let har = dir.join("literal.har");
+    let odoo = FakeOdoo::start();
+    let mut rec = Recorder::new(&odoo.url);
+    rec.login(DB, LOGIN, PASSWORD);
+    // The country came from the partner's answer, but nothing says country_id points to
+    // res.country's records as an id to read: it stays a literal, and says so.
+    rec.call_kw(
+        "res.partner",
+        "read",
+        json!([[9], ["name", "country_id"]]),
+        json!({}),
+    );
+    rec.call_kw("res.country", "read", json!([[21], ["name"]]), json!({}));
+    rec.save(&har);
+    let har = har.to_string_lossy().into_owned();
+    let run = replay(
+        &odoo.url,
+        DB,
+        &har,
+        &[
+            "--mode",
+            "session",
+            "--report-json",
+            &dir.str("r.json"),
+            "--report-junit",
+            &dir.str("r.xml"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let warning = "sends 21 as a literal at $.args[0][0]; 001-res.partner.read $.result[0].country_id[0] returned it in the capture";
+    assert!(
+        run.stdout.contains(&format!("warning: {warning}")),
+        "{}",
+        run.stdout
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["steps"][1]["warnings"], json!([warning]));
+    let junit = std::fs::read_to_string(dir.join("r.xml")).unwrap();
+    assert!(junit.contains("warning: sends 21 as a literal"), "{junit}");
+}
