@@ -4,22 +4,51 @@ use std::io::Write;
 
 use crate::cli::ExtractArgs;
 use crate::error::{Error, Result};
+use crate::odoo::relations::Relations;
+use crate::replay::auth::{Auth, Credentials, Mode};
+use crate::replay::client::Client;
+use crate::secret::Secret;
 use crate::template::extract::Options;
 use crate::template::portable::portable;
 use crate::template::redact::Secrets;
+use crate::template::suite::Manifest;
 use crate::template::suite::{self, MANIFEST, Suite, SuiteFile};
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
-    let options = Options {
+    let mut options = Options {
         model: super::glob(args.model.as_deref(), "--model")?,
         method: super::glob(args.method.as_deref(), "--method")?,
         skip_reads: args.skip_reads,
         only_writes: args.only_writes,
         dedupe: args.dedupe,
         with_ui: args.with_ui,
+        relations: Default::default(),
     };
     let loaded = super::loaded(&args.input)?;
     let mut extracted = loaded.extract(&options);
+    let mut asked = Vec::new();
+    if let Some(url) = &args.input.url {
+        // The models the steps touch that the capture did not describe: ask the server, then
+        // link again with what it said.
+        let missing: Vec<String> = extracted
+            .manifest
+            .steps
+            .iter()
+            .filter_map(|s| s.model.clone())
+            .filter(|m| !extracted.manifest.relations.0.contains_key(m))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !missing.is_empty() {
+            let (relations, notes) = server_relations(url, &extracted.manifest, &missing)?;
+            asked = notes;
+            if !relations.is_empty() {
+                options.relations = relations;
+                extracted = loaded.extract(&options);
+            }
+        }
+    }
+    extracted.skipped.extend(asked);
     if extracted.manifest.steps.is_empty() {
         return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")
             .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
@@ -73,4 +102,71 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         Ok(())
     })())?;
     Ok(0)
+}
+
+/// `extract --url`: what the server says of the relations of `models`, asked over the external
+/// API with the credentials of the environment (`ODOO_PASSWORD` or `ODOO_API_KEY`, and
+/// `ODOO_DB`, `ODOO_LOGIN`, else the captured ones), and notes for the person. Without a
+/// secret nothing is asked, and the note says so.
+fn server_relations(
+    url: &str,
+    manifest: &Manifest,
+    models: &[String],
+) -> Result<(Relations, Vec<String>)> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let captured = |name: &str| {
+        manifest
+            .variables
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| *v != crate::secret::REDACTED)
+            .map(str::to_string)
+    };
+    let credentials = Credentials {
+        db: env("ODOO_DB").or_else(|| captured("db")),
+        login: env("ODOO_LOGIN").or_else(|| captured("login")),
+        password: env("ODOO_PASSWORD").map(Secret::new),
+        api_key: env("ODOO_API_KEY").map(Secret::new),
+        uid: None,
+    };
+    if credentials.password.is_none() && credentials.api_key.is_none() {
+        return Ok((
+            Relations::default(),
+            vec![format!(
+                "--url {url}: no ODOO_PASSWORD or ODOO_API_KEY, so the server was not asked how {} relate; links follow the capture's relations and field names",
+                models.join(", ")
+            )],
+        ));
+    }
+    if credentials.login.is_none() || credentials.db.is_none() {
+        return Err(Error::Setup(format!(
+            "extract --url {url} asks the server how the models relate: give the database and login in ODOO_DB and ODOO_LOGIN (the capture holds {})",
+            match (&credentials.db, &credentials.login) {
+                (None, None) => "neither",
+                (None, Some(_)) => "no database",
+                _ => "no login",
+            }
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let client =
+            Client::new(url, false, std::time::Duration::from_secs(30), 1).map_err(Error::Usage)?;
+        let auth = Auth::establish(&client, Mode::Jsonrpc, credentials, false).await?;
+        let (relations, refused) =
+            crate::replay::relations::ask(&auth, &client, models.iter().map(String::as_str)).await;
+        let mut notes = vec![format!(
+            "relations of {} from {url} (fields_get)",
+            models.join(", ")
+        )];
+        notes.extend(
+            refused
+                .into_iter()
+                .map(|why| format!("the server did not describe {why}")),
+        );
+        Ok((relations, notes))
+    })
 }

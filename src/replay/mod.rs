@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client;
 pub mod judge;
 pub mod plan;
+pub mod relations;
 pub mod relative;
 pub mod run;
 pub mod runner;

@@ -46,6 +46,8 @@ pub struct Options {
     pub dedupe: bool,
     /// Keep the web client's plumbing (see [`crate::odoo::plumbing`]) as steps too.
     pub with_ui: bool,
+    /// Relations a server described (`extract --url`), beside what the capture says.
+    pub relations: Relations,
 }
 
 /// A suite ready to be written.
@@ -293,7 +295,13 @@ pub fn extract(
     for step in &mut steps {
         apply_variables(step, &variables);
     }
-    let relations = relations_of(exchanges, calls, &steps);
+    let mut relations = relations_of(exchanges, calls, &steps);
+    for (model, fields) in &options.relations.0 {
+        let known = relations.0.entry(model.clone()).or_default();
+        for (field, target) in fields {
+            known.entry(field.clone()).or_insert_with(|| target.clone());
+        }
+    }
     link_steps(&mut steps, &relations);
     weak_links_noted(&steps, &mut skipped);
 

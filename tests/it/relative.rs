@@ -573,3 +573,101 @@ fn an_id_sent_as_captured_though_an_answer_returned_it_is_a_warning_in_every_rep
     let junit = std::fs::read_to_string(dir.join("r.xml")).unwrap();
     assert!(junit.contains("warning: sends 21 as a literal"), "{junit}");
 }
+
+#[test]
+fn extract_with_url_asks_the_server_what_the_capture_did_not_say() {
+    let dir = TempDir::new("relative-relations");
+    let har = dir.join("invoice.har");
+    let odoo = FakeOdoo::start();
+    let mut rec = Recorder::new(&odoo.url);
+    let who = (DB, 2, PASSWORD);
+    let customer = rec.execute_kw(
+        who,
+        "res.partner",
+        "search",
+        json!([[["name", "=", "Deco Addict"]]]),
+        json!({}),
+    );
+    // No fields_get in the capture, and partner_invoice_id's name does not say its model.
+    rec.execute_kw(
+        who,
+        "sale.order",
+        "create",
+        json!([{"partner_id": customer[0], "partner_invoice_id": customer[0]}]),
+        json!({}),
+    );
+    rec.save(&har);
+    let har = har.to_string_lossy().into_owned();
+    let link_of = |suite: &str, field: &str| -> Option<String> {
+        let manifest: toml::Value =
+            toml::from_str(&std::fs::read_to_string(format!("{suite}/odoo-har.toml")).unwrap())
+                .unwrap();
+        manifest["step"].as_array().unwrap()[1]
+            .get("link")?
+            .as_array()?
+            .iter()
+            .find(|l| l["field"].as_str() == Some(field))
+            .map(|l| l["strength"].as_str().unwrap().to_string())
+    };
+
+    let offline = dir.str("offline");
+    let run = odoo_har(&["extract", &har, "-o", &offline], None);
+    assert!(
+        run.stdout
+            .contains("as a literal at $.args[5][0].partner_invoice_id"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(link_of(&offline, "partner_id").as_deref(), Some("relation"));
+    assert_eq!(link_of(&offline, "partner_invoice_id"), None);
+
+    let asked = dir.str("asked");
+    let run = odoo_har_env(
+        &["extract", &har, "-o", &asked, "--url", &odoo.url],
+        None,
+        &[("ODOO_PASSWORD", PASSWORD), ("ODOO_DB", DB)],
+    );
+    // The script's capture holds no login: say what is missing.
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "give the database and login in ODOO_DB and ODOO_LOGIN (the capture holds no login)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = odoo_har_env(
+        &["extract", &har, "-o", &asked, "--url", &odoo.url, "--force"],
+        None,
+        &[
+            ("ODOO_PASSWORD", PASSWORD),
+            ("ODOO_DB", DB),
+            ("ODOO_LOGIN", LOGIN),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "note: relations of res.partner, sale.order from {} (fields_get)",
+            odoo.url
+        )),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        link_of(&asked, "partner_invoice_id").as_deref(),
+        Some("relation")
+    );
+    let sent: Vec<String> = odoo
+        .requests()
+        .into_iter()
+        .map(|(method, _, _)| method)
+        .collect();
+    assert!(sent.iter().all(|m| m == "POST"));
+    // Cached in the suite for whoever reads it next.
+    let manifest = std::fs::read_to_string(format!("{asked}/odoo-har.toml")).unwrap();
+    assert!(
+        manifest.contains("partner_invoice_id = \"res.partner\""),
+        "{manifest}"
+    );
+}
