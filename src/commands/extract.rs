@@ -28,19 +28,18 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     let mut extracted = loaded.extract(&options);
     let mut asked = Vec::new();
     if let Some(url) = &args.input.url {
-        // The models the steps touch that the capture did not describe: ask the server, then
-        // link again with what it said.
-        let missing: Vec<String> = extracted
+        // Ask the server about every model the steps touch (what the capture said of them
+        // wins), then link again with what it said.
+        let touched: Vec<String> = extracted
             .manifest
             .steps
             .iter()
             .filter_map(|s| s.model.clone())
-            .filter(|m| !extracted.manifest.relations.0.contains_key(m))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        if !missing.is_empty() {
-            let (relations, notes) = server_relations(url, &extracted.manifest, &missing)?;
+        if !touched.is_empty() {
+            let (relations, notes) = server_relations(url, &extracted.manifest, &touched)?;
             asked = notes;
             if !relations.is_empty() {
                 options.relations = relations;
