@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::cli::ExtractArgs;
 use crate::error::{Error, Result};
 use crate::template::extract::Options;
-use crate::template::suite;
+use crate::template::{load, suite};
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     let options = Options {
@@ -16,10 +16,14 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         dedupe: args.dedupe,
         with_ui: args.with_ui,
     };
-    let loaded = super::loaded(&args.input)?;
-    let extracted = loaded.extract(&options);
+    // Read entry by entry: only the Odoo calls are kept, not the assets and pages around them.
+    let (extracted, read) = load::extract_streamed(
+        &args.input.captures,
+        &super::load_options(&args.input),
+        &options,
+    )?;
     if extracted.manifest.steps.is_empty() {
-        return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")
+        return Err(Error::input(read.describe(), None, "no Odoo call to make a step of")
             .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
     }
     suite::write(&args.output, &extracted.files, args.force)?;

@@ -9,27 +9,46 @@ use serde_json::Value;
 
 use crate::cli::WhoamiArgs;
 use crate::error::Result;
-use crate::odoo::session::{Field, Identity, SecretKind};
-use crate::template::load::Loaded;
+use crate::odoo::session::{Discovery, Field, Identity, SecretKind};
+use crate::template::load::{Loaded, Streamed};
 
 pub fn run(args: &WhoamiArgs, out: &mut impl Write) -> Result<i32> {
-    let loaded = super::loaded(&args.input)?;
-    write_loaded(out, &loaded, args.json)?;
+    // Read entry by entry: nothing of an exchange is kept but what it tells of the session.
+    let mut discovery = Discovery::default();
+    let read = super::streamed(&args.input, &mut |exchange, call| {
+        discovery.observe(&exchange, &call);
+        Ok(())
+    })?;
+    write_identity(out, &read, &discovery.finish(), args.json)?;
     Ok(0)
 }
 
-/// Prints what captures already loaded say about the session, as text or JSON.
-pub fn write_loaded(out: &mut impl Write, loaded: &Loaded, json: bool) -> Result<()> {
+/// Prints what captures already loaded say about the session, as text or JSON: what `run`
+/// prints for them, from captures read whole.
+pub fn write_loaded(out: &mut impl Write, loaded: Loaded, json: bool) -> Result<()> {
     let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
+    let read = Streamed {
+        exchanges: loaded.exchanges.len(),
+        captures: loaded.captures,
+    };
+    write_identity(out, &read, &identity, json)
+}
+
+fn write_identity(
+    out: &mut impl Write,
+    read: &Streamed,
+    identity: &Identity,
+    json: bool,
+) -> Result<()> {
     if json {
-        let report = to_json(&identity, loaded.several_files());
+        let report = to_json(identity, read.several_files());
         return super::print(
             serde_json::to_writer_pretty(&mut *out, &report)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out)),
         );
     }
-    super::print(write_text(out, loaded, &identity))
+    super::print(write_text(out, read, identity))
 }
 
 fn value(identity: &Identity, field: Field) -> Value {
@@ -146,13 +165,13 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std::io::Result<()> {
-    let with_file = loaded.several_files();
+fn write_text(out: &mut impl Write, read: &Streamed, identity: &Identity) -> std::io::Result<()> {
+    let with_file = read.several_files();
     writeln!(
         out,
         "{}: {} entries, {} Odoo calls\n",
-        loaded.describe(),
-        loaded.exchanges.len(),
+        read.describe(),
+        read.exchanges,
         identity.odoo_calls
     )?;
     let lines: [(&str, Field); 11] = [

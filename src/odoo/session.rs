@@ -172,6 +172,61 @@ pub struct Identity {
     pub odoo_calls: usize,
 }
 
+/// [`Identity::discover`] one exchange at a time, for captures read as a stream: nothing of
+/// an exchange is kept but what it taught.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    identity: Identity,
+    hints: VersionHints,
+    /// Each capture seen, in order, with how many entries it had so far.
+    files: Vec<(std::sync::Arc<str>, usize)>,
+}
+
+impl Discovery {
+    /// Learns what an exchange and its recognised call say.
+    pub fn observe(&mut self, exchange: &Exchange, call: &OdooCall) {
+        let file = &exchange.source.file;
+        match self.files.last_mut() {
+            Some((last, count)) if std::sync::Arc::ptr_eq(last, file) => {
+                *count = (*count).max(exchange.source.entry + 1);
+            }
+            _ => self.files.push((file.clone(), exchange.source.entry + 1)),
+        }
+        let identity = &mut self.identity;
+        identity.learn_from_request(exchange);
+        if call.kind == Kind::NotOdoo {
+            return;
+        }
+        identity.odoo_calls += 1;
+        self.hints.observe(call, exchange);
+        identity.learn_from_call(exchange, call);
+    }
+
+    /// What was learnt, with the server version inferred from the routes when no answer
+    /// stated it.
+    pub fn finish(self) -> Identity {
+        let mut identity = self.identity;
+        if identity.best(Field::ServerVersion).is_none()
+            && let Some((version, why, index)) = self.hints.best()
+            // The first exchange with that entry number: that of the first capture that
+            // had as many entries.
+            && let Some((file, _)) = self.files.iter().find(|(_, count)| *count > index)
+        {
+            let source = Source {
+                file: file.clone(),
+                entry: index,
+            };
+            identity.add(
+                Field::ServerVersion,
+                json!(version),
+                Trust::Inferred,
+                Provenance { source, place: why },
+            );
+        }
+        identity
+    }
+}
+
 /// Distinct values of one field, each with the places it was found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
@@ -182,28 +237,11 @@ pub struct Conflict {
 impl Identity {
     /// Looks through every exchange and its recognised call.
     pub fn discover(exchanges: &[Exchange], calls: &[OdooCall]) -> Identity {
-        let mut identity = Identity::default();
-        let mut hints = VersionHints::default();
+        let mut discovery = Discovery::default();
         for (exchange, call) in exchanges.iter().zip(calls) {
-            identity.learn_from_request(exchange);
-            if call.kind == Kind::NotOdoo {
-                continue;
-            }
-            identity.odoo_calls += 1;
-            hints.observe(call, exchange);
-            identity.learn_from_call(exchange, call);
+            discovery.observe(exchange, call);
         }
-        if identity.best(Field::ServerVersion).is_none()
-            && let Some((version, why, exchange)) = hints.best(exchanges)
-        {
-            identity.add(
-                Field::ServerVersion,
-                json!(version),
-                Trust::Inferred,
-                Provenance::new(exchange, why),
-            );
-        }
-        identity
+        discovery.finish()
     }
 
     fn add(&mut self, field: Field, value: Value, trust: Trust, at: Provenance) {
@@ -686,7 +724,7 @@ fn embedded_json(html: &str, marker: &str) -> Option<Value> {
 }
 
 /// The versions a capture implies when it never states one.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct VersionHints {
     /// (version range, why, entry index), most specific first.
     found: Vec<(&'static str, &'static str, usize, u8)>,
@@ -724,13 +762,13 @@ impl VersionHints {
         }
     }
 
-    fn best<'a>(&self, exchanges: &'a [Exchange]) -> Option<(&'static str, String, &'a Exchange)> {
+    /// The most specific hint: the version, why, and the entry number it was seen at.
+    fn best(&self) -> Option<(&'static str, String, usize)> {
         let (version, why, index, _) = self
             .found
             .iter()
             .max_by_key(|(_, _, _, specificity)| *specificity)?;
-        let exchange = exchanges.iter().find(|e| e.source.entry == *index)?;
-        Some((version, why.to_string(), exchange))
+        Some((version, why.to_string(), *index))
     }
 }
 
