@@ -11,4 +11,5 @@ pub mod load;
 pub mod redact;
 pub mod render;
 pub mod suite;
+mod toml_fast;
 pub mod values;
