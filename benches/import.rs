@@ -80,6 +80,8 @@ fn measure<T>(mut work: impl FnMut() -> T) -> (Duration, usize) {
 
 /// Runs a command to its end, output thrown away: the best wall time of three runs, and the
 /// largest peak resident memory, in bytes.
+// The child is reaped by `wait4` (which also gives its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn command(bin: &str, args: &[&str]) -> (Duration, usize) {
     let mut best = Duration::MAX;
     let mut peak = 0;
