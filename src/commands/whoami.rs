@@ -112,9 +112,9 @@ pub fn to_json(identity: &Identity, with_file: bool) -> Report {
     }
     let mut seen = BTreeMap::new();
     for kind in SecretKind::ALL {
-        let places = identity.secret_places(kind);
-        seen.insert(kind.key(), !places.is_empty());
-        if let Some(first) = places.first() {
+        let seen_at = identity.secret_seen(kind);
+        seen.insert(kind.key(), seen_at.is_some());
+        if let Some((first, _)) = seen_at {
             sources.insert(kind.key(), first.describe(with_file));
         }
     }
@@ -210,14 +210,13 @@ fn write_text(out: &mut impl Write, read: &Streamed, identity: &Identity) -> std
         ("api key", SecretKind::ApiKey),
         ("csrf token", SecretKind::CsrfToken),
     ] {
-        let places = identity.secret_places(kind);
-        let (shown, place) = match places.first() {
+        let (shown, place) = match identity.secret_seen(kind) {
             None => ("not seen".to_string(), String::new()),
-            Some(first) if places.len() > 1 => (
+            Some((first, count)) if count > 1 => (
                 "seen".to_string(),
-                format!("{} (+{} more)", first.describe(with_file), places.len() - 1),
+                format!("{} (+{} more)", first.describe(with_file), count - 1),
             ),
-            Some(first) => ("seen".to_string(), first.describe(with_file)),
+            Some((first, _)) => ("seen".to_string(), first.describe(with_file)),
         };
         rows.push((label.to_string(), shown, place));
     }
