@@ -18,4 +18,5 @@ mod regression;
 mod replay;
 mod secrets;
 mod shell;
+mod streaming;
 mod suite;
