@@ -707,6 +707,34 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_manifest_reader_reads_what_the_toml_crate_reads() {
+        let mut fixtures: Vec<String> = std::fs::read_dir("fixtures")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .filter(|p| p.ends_with(".har"))
+            .collect();
+        fixtures.sort();
+        for fixture in fixtures {
+            let loaded = crate::template::load::Loaded::read(
+                std::slice::from_ref(&fixture),
+                &Default::default(),
+            )
+            .unwrap();
+            let manifest = loaded.extract(&Default::default()).manifest;
+            let text = manifest_text(&manifest).unwrap();
+            let fast = super::super::toml_fast::parse(&text)
+                .and_then(|value| serde_json::from_value::<Manifest>(value).ok());
+            assert_eq!(fast.as_ref(), Some(&manifest), "{fixture}");
+            assert_eq!(
+                Manifest::parse_toml(&text, "t").unwrap(),
+                manifest,
+                "{fixture}"
+            );
+        }
+    }
+
+    #[test]
     fn manifest_round_trips_through_toml() {
         let manifest = Manifest {
             format: FORMAT,

@@ -78,11 +78,13 @@ impl Table {
     fn table_at(&mut self, path: &[String]) -> Option<&mut Table> {
         let mut table = self;
         for key in path {
-            let node = table
-                .entries
-                .entry(key.clone())
-                .or_insert_with(|| Node::Table(Table::default()));
-            table = match node {
+            // Looked up before it is made: the path is walked again for every line.
+            if !table.entries.contains_key(key) {
+                table
+                    .entries
+                    .insert(key.clone(), Node::Table(Table::default()));
+            }
+            table = match table.entries.get_mut(key)? {
                 Node::Table(inner) => inner,
                 Node::Array(items) => items.last_mut()?,
                 Node::Value(_) => return None,
