@@ -91,12 +91,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if load() { 20_000 } else { 10_000 });
     let odoo = fake_odoo::FakeOdoo::start();
-    let loaded = capture::parse(
-        "bench.har",
-        capture(calls, &odoo),
-        &LoadOptions::default(),
-    )
-    .expect("the generated capture loads");
+    let loaded = capture::parse("bench.har", capture(calls, &odoo), &LoadOptions::default())
+        .expect("the generated capture loads");
     let exchanges = loaded.exchanges;
     let calls_found: Vec<_> = exchanges.iter().map(classify).collect();
     let identity = Identity::discover(&exchanges, &calls_found);
