@@ -148,6 +148,16 @@ impl<R: Read> Bytes<R> {
         }
     }
 
+    /// Consumes the `{` of an object that must have members (the document, its log): an
+    /// empty one lacks what a HAR needs.
+    fn open_object(&mut self) -> Result<(), Stop> {
+        self.expect(b'{')?;
+        match self.next_token()? {
+            Some(b'}') | None => Err(Stop::Damaged),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// The offset just past the string whose opening quote is at `at - 1`.
     fn string_end(&mut self, mut at: usize) -> Result<usize, Stop> {
         loop {
@@ -249,11 +259,8 @@ impl<R: Read> Walk<'_, R> {
         each: &mut dyn FnMut(Exchange) -> crate::error::Result<()>,
         emitted: &mut usize,
     ) -> Result<Streamed, Stop> {
-        self.bytes.expect(b'{')?;
+        self.bytes.open_object()?;
         let mut log = None;
-        if self.bytes.next_token()? == Some(b'}') {
-            return Err(Stop::Damaged);
-        }
         loop {
             let key = self.bytes.key()?;
             if key == "log" {
@@ -286,11 +293,8 @@ impl<R: Read> Walk<'_, R> {
         each: &mut dyn FnMut(Exchange) -> crate::error::Result<()>,
         emitted: &mut usize,
     ) -> Result<Streamed, Stop> {
-        self.bytes.expect(b'{')?;
+        self.bytes.open_object()?;
         let (mut version, mut creator, mut entries) = (None, None, None);
-        if self.bytes.next_token()? == Some(b'}') {
-            return Err(Stop::Damaged);
-        }
         loop {
             let key = self.bytes.key()?;
             match key.as_str() {

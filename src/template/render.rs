@@ -378,16 +378,9 @@ impl Renderer {
     }
 }
 
+/// Registers a template with handlebars (partials were refused before), its parse errors
+/// placed.
 fn register(registry: &mut Handlebars<'static>, name: &str, text: &str, shown: &str) -> Result<()> {
-    if let Some(at) = text.find("{{>").or_else(|| text.find("{{#>")) {
-        let (line, column) = line_column(text, at);
-        return Err(Error::input(
-            shown,
-            Some(Place::LineColumn(line, column)),
-            "partials ({{> …}}) are not allowed in odoo-har templates",
-        )
-        .hint("a template can include nothing: write the JSON out, or use a variable"));
-    }
     registry
         .register_template_string(name, text)
         .map_err(|err| {
