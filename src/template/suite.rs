@@ -428,8 +428,7 @@ impl Manifest {
     pub fn parse(text: &str, shown: &str) -> Result<Manifest> {
         // What extract wrote reads fast; anything else, or wrong, the toml crate reads and
         // places.
-        let fast = super::toml_fast::parse(text)
-            .and_then(|value| serde_json::from_value::<Manifest>(value).ok());
+        let fast = Manifest::parse_fast(text);
         let manifest = match fast {
             Some(manifest) => manifest,
             None => Manifest::parse_toml(text, shown)?,
@@ -487,6 +486,23 @@ impl Manifest {
 }
 
 impl Manifest {
+    /// The manifest as [`super::toml_fast`] reads it, each step turned into a [`Step`] as
+    /// soon as it is read; `None` when it cannot say (the `toml` crate then reads it).
+    fn parse_fast(text: &str) -> Option<Manifest> {
+        let mut steps = Vec::new();
+        let root = super::toml_fast::parse_streaming(text, "step", &mut |step| {
+            steps.push(serde_json::from_value::<Step>(step).ok()?);
+            Some(())
+        })?;
+        let mut manifest = serde_json::from_value::<Manifest>(root).ok()?;
+        // The `[[step]]` tables were handed on; steps written otherwise (an inline array)
+        // are in the root still, and read with it.
+        if !steps.is_empty() {
+            manifest.steps = steps;
+        }
+        Some(manifest)
+    }
+
     /// The manifest as the `toml` crate reads it, its errors placed.
     fn parse_toml(text: &str, shown: &str) -> Result<Manifest> {
         toml::from_str(text).map_err(|err| {
@@ -723,9 +739,11 @@ mod tests {
             .unwrap();
             let manifest = loaded.extract(&Default::default()).manifest;
             let text = manifest_text(&manifest).unwrap();
-            let fast = super::super::toml_fast::parse(&text)
-                .and_then(|value| serde_json::from_value::<Manifest>(value).ok());
-            assert_eq!(fast.as_ref(), Some(&manifest), "{fixture}");
+            assert_eq!(
+                Manifest::parse_fast(&text).as_ref(),
+                Some(&manifest),
+                "{fixture}"
+            );
             assert_eq!(
                 Manifest::parse_toml(&text, "t").unwrap(),
                 manifest,

@@ -14,7 +14,30 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Number, Value};
 
 /// The document as JSON values (tables as objects), or `None` when it is outside the subset.
+#[cfg(test)]
 pub fn parse(text: &str) -> Option<Value> {
+    let mut items = Vec::new();
+    let mut root = parse_streaming(text, "", &mut |item| {
+        items.push(item);
+        Some(())
+    })?;
+    if let Value::Object(map) = &mut root
+        && !items.is_empty()
+    {
+        map.insert(String::new(), Value::Array(items));
+    }
+    Some(root)
+}
+
+/// The document as JSON values, each table of the root array of tables `streamed` (`step`)
+/// handed to `each` as soon as it is complete (when the next one starts, or at the end)
+/// instead of kept: a suite's steps are turned into their type one by one, and the tree of
+/// the whole manifest never exists. The root comes back with that array empty.
+pub fn parse_streaming(
+    text: &str,
+    streamed: &str,
+    each: &mut dyn FnMut(Value) -> Option<()>,
+) -> Option<Value> {
     let mut root = Table::default();
     let mut current: Vec<String> = Vec::new();
     let mut cursor = Cursor { rest: text };
@@ -28,6 +51,9 @@ pub fn parse(text: &str) -> Option<Value> {
         } else if let Some(rest) = cursor.rest.strip_prefix("[[") {
             cursor.rest = rest;
             let path = cursor.header_path("]]")?;
+            if path.len() == 1 && path[0] == streamed {
+                root.hand_on(streamed, each)?;
+            }
             root.push_table(&path)?;
             current = path;
         } else if let Some(rest) = cursor.rest.strip_prefix('[') {
@@ -45,6 +71,7 @@ pub fn parse(text: &str) -> Option<Value> {
             root.table_at(&current)?.insert(key, Node::Value(value))?;
         }
     }
+    root.hand_on(streamed, each)?;
     Some(root.into_value())
 }
 
@@ -110,6 +137,18 @@ impl Table {
                 Some(())
             }
             Some(_) => None,
+        }
+    }
+
+    /// Hands the last table of the array of tables `key` on, if there is one: the tables
+    /// before it went the same way.
+    fn hand_on(&mut self, key: &str, each: &mut dyn FnMut(Value) -> Option<()>) -> Option<()> {
+        match self.entries.get_mut(key) {
+            Some(Node::Array(items)) => match items.pop() {
+                Some(table) => each(table.into_value()),
+                None => Some(()),
+            },
+            _ => Some(()),
         }
     }
 
@@ -469,6 +508,22 @@ name = "002-b"
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }
+        // Tables of a streamed array are handed on one by one, in order.
+        let mut names = Vec::new();
+        let text = "format = 1\n[[step]]\nname = \"a\"\n[v]\nx = 1\n[[step.capture]]\nname = \"c\"\n[[step]]\nname = \"b\"\n";
+        let root = parse_streaming(text, "step", &mut |step| {
+            names.push(step);
+            Some(())
+        })
+        .unwrap();
+        assert_eq!(root, json!({"format": 1, "step": [], "v": {"x": 1}}));
+        assert_eq!(
+            names,
+            [
+                json!({"name": "a", "capture": [{"name": "c"}]}),
+                json!({"name": "b"})
+            ]
+        );
         // An implicit table may still be defined once.
         let text = "[a.b]\nx = 1\n[a]\ny = 2";
         assert_eq!(parse(text), reference(text));
