@@ -8,6 +8,12 @@
 //!
 //! `ODOO_HAR_BENCH_LOAD=1` is the load test instead (issue 8): 20,000 steps at --jobs 128,
 //! once, every step accounted for, and the process's peak resident memory.
+//!
+//! `ODOO_HAR_BENCH_WHOLE=1` measures replay as the user runs it (issue 14): the command, from
+//! process start to its last verdict, on the capture (a HAR file, extracted in memory), on
+//! the suite extracted from it, and on a suite of twice as many steps, at `--jobs 64`;
+//! beside them the bare loop, and the time `Suite::read` takes to load the larger suite
+//! (target: 20,000 steps in 0.3 s). `ODOO_HAR_BENCH_BIN=PATH` measures another build.
 
 #[path = "../tests/support/fake_odoo.rs"]
 mod fake_odoo;
@@ -54,13 +60,21 @@ fn peak_rss_mb() -> f64 {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A HAR of `calls` web-client reads of partners, as a browser would record them.
-fn capture(calls: usize, url: &str) -> Vec<u8> {
+/// A HAR of `calls` web-client reads of partners, as a browser would record them, with the
+/// answers `odoo` gives: a replay against it passes.
+fn capture(calls: usize, odoo: &fake_odoo::FakeOdoo) -> Vec<u8> {
+    let url = &odoo.url;
+    let name = |id: i64| {
+        odoo.record("res.partner", id)
+            .and_then(|r| r.get("name").cloned())
+            .unwrap_or(Value::Null)
+    };
+    let names: Vec<Value> = [9, 15, 10].into_iter().map(name).collect();
     let entries: Vec<Value> = (0..calls)
         .map(|i| {
             let ids = [9, 15, 10][i % 3];
-            let body = json!({"id": i, "jsonrpc": "2.0", "method": "call", "params": {"model": "res.partner", "method": "read", "args": [[ids], ["name", "email", "phone", "country_id"]], "kwargs": {"context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}}});
-            let response = json!({"jsonrpc": "2.0", "id": i, "result": [{"id": ids, "name": "x"}]});
+            let body = json!({"id": i, "jsonrpc": "2.0", "method": "call", "params": {"model": "res.partner", "method": "read", "args": [[ids], ["name"]], "kwargs": {"context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2}}}});
+            let response = json!({"jsonrpc": "2.0", "id": i, "result": [{"id": ids, "name": names[i % 3]}]});
             json!({"startedDateTime": "2026-11-28T10:00:00Z", "time": 1.0, "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0},
                    "request": {"method": "POST", "url": format!("{url}/web/dataset/call_kw/res.partner/read"), "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": -1,
                                "postData": {"mimeType": "application/json", "text": body.to_string()}},
@@ -77,12 +91,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if load() { 20_000 } else { 10_000 });
     let odoo = fake_odoo::FakeOdoo::start();
-    let loaded = capture::parse(
-        "bench.har",
-        capture(calls, &odoo.url),
-        &LoadOptions::default(),
-    )
-    .expect("the generated capture loads");
+    let loaded = capture::parse("bench.har", capture(calls, &odoo), &LoadOptions::default())
+        .expect("the generated capture loads");
     let exchanges = loaded.exchanges;
     let calls_found: Vec<_> = exchanges.iter().map(classify).collect();
     let identity = Identity::discover(&exchanges, &calls_found);
@@ -108,6 +118,10 @@ fn main() {
         .expect("runtime");
     if std::env::var("ODOO_HAR_BENCH_PROBE").is_ok() {
         probe(&suite);
+    }
+    if std::env::var("ODOO_HAR_BENCH_WHOLE").is_ok() {
+        whole_commands(&odoo, calls, &runtime, &suite);
+        return;
     }
     if load() {
         let before = peak_rss_mb();
@@ -161,6 +175,92 @@ fn main() {
         full_median.as_secs_f64() / bare_median.as_secs_f64(),
         full_best.as_secs_f64() / bare_best.as_secs_f64()
     );
+}
+
+/// The median and best of `rounds` runs of `work`.
+fn timed(rounds: usize, mut work: impl FnMut() -> Duration) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..rounds).map(|_| work()).collect();
+    times.sort();
+    (times[times.len() / 2], times[0])
+}
+
+/// `odoo-har replay` run as a process on a capture and on suite folders, beside the bare
+/// loop; and how long loading the larger suite takes.
+fn whole_commands(
+    odoo: &fake_odoo::FakeOdoo,
+    calls: usize,
+    runtime: &tokio::runtime::Runtime,
+    suite: &Suite,
+) {
+    let url = odoo.url.as_str();
+    let bin = std::env::var("ODOO_HAR_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_odoo-har").to_string());
+    let dir = std::env::temp_dir().join(format!("odoo-har-bench-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let har = dir.join("calls.har");
+    std::fs::write(&har, capture(calls, odoo)).expect("write the capture");
+    let mut inputs = vec![(format!("capture, {calls} calls"), har.clone(), calls)];
+    for steps in [calls, calls * 2] {
+        let folder = dir.join(format!("suite-{steps}"));
+        let path = dir.join(format!("calls-{steps}.har"));
+        std::fs::write(&path, capture(steps, odoo)).expect("write the capture");
+        let extract = std::process::Command::new(&bin)
+            .args(["extract", path.to_str().unwrap_or_default(), "-o"])
+            .arg(&folder)
+            .output()
+            .expect("extract runs");
+        assert!(extract.status.success(), "extract: {extract:?}");
+        inputs.push((format!("suite folder, {steps} steps"), folder, steps));
+    }
+    let rate = |steps: usize, d: Duration| steps as f64 / d.as_secs_f64();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("whole commands: {bin} replay INPUT --mode jsonrpc --jobs 64 --quiet");
+    for (label, input, steps) in &inputs {
+        let (median, best) = timed(5, || {
+            let start = Instant::now();
+            let out = std::process::Command::new(&bin)
+                .arg("replay")
+                .arg(input)
+                .args(["--url", url, "--mode", "jsonrpc", "--jobs", "64", "--quiet"])
+                .args(["--db", fake_odoo::DB, "--login", fake_odoo::LOGIN])
+                .env("ODOO_API_KEY", fake_odoo::API_KEY)
+                .output()
+                .expect("replay runs");
+            let took = start.elapsed();
+            assert!(out.status.success(), "replay {label}: {out:?}");
+            took
+        });
+        println!(
+            "  {label:<26} median {:>7.1} ms ({:>6.0} calls/s), best {:>7.1} ms ({:>6.0} calls/s)",
+            ms(median),
+            rate(*steps, median),
+            ms(best),
+            rate(*steps, best)
+        );
+    }
+    let (median, best) = timed(5, || runtime.block_on(bare_loop(url, suite)));
+    println!(
+        "  bare reqwest loop (in process, sending only) median {:>7.1} ms ({:>6.0} calls/s), best {:>7.1} ms",
+        ms(median),
+        rate(calls, median),
+        ms(best)
+    );
+    if let Some((_, folder, steps)) = inputs.last() {
+        let (median, best) = timed(5, || {
+            let start = Instant::now();
+            let read = Suite::read(folder).expect("the suite reads");
+            let took = start.elapsed();
+            assert_eq!(read.manifest.steps.len(), *steps);
+            took
+        });
+        println!(
+            "  Suite::read of {steps} steps: median {:>6.1} ms, best {:>6.1} ms (target <= 300 ms for 20,000)",
+            ms(median),
+            ms(best)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The suite's templates and variables, with the uid the login gave.

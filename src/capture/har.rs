@@ -23,16 +23,16 @@ use super::{Body, Capture, Exchange, Format, NameValue, Request, Response, Sourc
 use super::{parse_cookie_header, parse_set_cookie};
 use crate::error::{Error, Place, Result, json_syntax, strip_serde_position};
 
-const SUPPORTED_VERSIONS: [&str; 2] = ["1.2", "1.3"];
+pub(super) const SUPPORTED_VERSIONS: [&str; 2] = ["1.2", "1.3"];
 
 #[derive(Deserialize)]
-struct Creator {
+pub(super) struct Creator {
     name: Option<String>,
     version: Option<String>,
 }
 
 impl Creator {
-    fn describe(self) -> Option<String> {
+    pub(super) fn describe(self) -> Option<String> {
         match (self.name, self.version) {
             (Some(name), Some(version)) if !version.is_empty() => Some(format!("{name} {version}")),
             (Some(name), _) => Some(name),
@@ -291,18 +291,23 @@ pub(super) fn from_value(file: Arc<str>, value: Value) -> Result<Capture> {
         }
     };
     let mut typed = Vec::with_capacity(entries.len());
-    for (index, mut entry) in entries.into_iter().enumerate() {
-        let path = format!("log.entries[{index}]");
-        normalize_entry(&mut entry)
-            .map_err(|(inner, message)| not_a_har(&file, &format!("{path}{inner}"), &message))?;
-        let entry: Entries = serde_path_to_error::deserialize(entry).map_err(|err| {
-            let inner = err.path().to_string();
-            let message = strip_serde_position(&err.inner().to_string());
-            not_a_har(&file, &format!("{path}.{inner}"), &message)
-        })?;
-        typed.push(entry);
+    for (index, entry) in entries.into_iter().enumerate() {
+        typed.push(tolerant_entry(&file, index, entry)?);
     }
     convert(file, creator, typed)
+}
+
+/// Entry `index` of the tolerant pass: what exports leave out filled in, then typed; an
+/// error names its JSON path.
+pub(super) fn tolerant_entry(file: &str, index: usize, mut entry: Value) -> Result<Entries> {
+    let path = format!("log.entries[{index}]");
+    normalize_entry(&mut entry)
+        .map_err(|(inner, message)| not_a_har(file, &format!("{path}{inner}"), &message))?;
+    serde_path_to_error::deserialize(entry).map_err(|err| {
+        let inner = err.path().to_string();
+        let message = strip_serde_position(&err.inner().to_string());
+        not_a_har(file, &format!("{path}.{inner}"), &message)
+    })
 }
 
 fn check_version(file: &str, version: &str) -> Result<()> {
@@ -477,7 +482,7 @@ fn convert(file: Arc<str>, creator: Option<String>, entries: Vec<Entries>) -> Re
     })
 }
 
-fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
+pub(super) fn exchange(source: Source, entry: Entries) -> Result<Exchange> {
     let request = entry.request;
     let headers: Vec<NameValue> = request
         .headers
@@ -566,7 +571,7 @@ fn post_body(source: &Source, post: PostData) -> Result<Body> {
     Ok(Body { mime_type, bytes })
 }
 
-fn content_body(source: &Source, content: Content) -> Result<Option<Body>> {
+pub(super) fn content_body(source: &Source, content: Content) -> Result<Option<Body>> {
     let Some(text) = content.text else {
         return Ok(None);
     };

@@ -9,6 +9,7 @@ mod fetch;
 mod har;
 mod payload;
 mod shell;
+mod stream;
 
 use std::fmt;
 use std::io::Read;
@@ -307,9 +308,73 @@ pub fn load(path: &str, options: &LoadOptions) -> Result<Capture> {
     parse_bytes(path, bytes, options, path == "-")
 }
 
-/// Streams a file that starts like a HAR; `None` when it does not, or when it needs the
-/// tolerant pass that works on the whole document.
-fn stream_har(path: &str) -> Option<Result<Capture>> {
+/// Reads a capture as [`load`] does, but hands each exchange to `each` as soon as it is read
+/// instead of keeping them all: a HAR file is read entry by entry, so memory stays that of its
+/// largest entry however large the file. `wants_response` is asked, once an exchange's
+/// request is read, whether its response body is needed; when it is not, the body is
+/// skipped where it lies in the file and the exchange has none. Other formats and standard
+/// input are read whole first (they are small), every body kept. Returns the capture
+/// without its exchanges, and how many it had.
+pub fn stream(
+    path: &str,
+    options: &LoadOptions,
+    wants_response: &dyn Fn(&Request) -> bool,
+    each: &mut dyn FnMut(Exchange) -> Result<()>,
+) -> Result<(Capture, usize)> {
+    let mut emitted = 0;
+    // A file cut short (the usual damage) goes to the whole-document reading before
+    // anything is handed on, so that it prints nothing but its error.
+    if path != "-"
+        && ends_with_brace(path)
+        && let Some(reader) = open_har(path)
+    {
+        let file: Arc<str> = Arc::from(path);
+        match stream::entries(&file, reader, wants_response, each, &mut emitted) {
+            Ok(streamed) => {
+                let capture = Capture {
+                    file,
+                    format: Format::Har,
+                    creator: streamed.creator,
+                    exchanges: Vec::new(),
+                };
+                return Ok((capture, streamed.entries));
+            }
+            Err(stream::Stop::Handler(err)) => return Err(err),
+            // The way files were always read says what is wrong. Should it read the file
+            // after all, it goes on from the entry where the stream stopped.
+            Err(stream::Stop::Damaged) => {}
+        }
+    }
+    let mut capture = load(path, options)?;
+    let count = capture.exchanges.len();
+    for exchange in capture.exchanges.drain(..).skip(emitted) {
+        each(exchange)?;
+    }
+    Ok((capture, count))
+}
+
+/// True when the last byte of the file that is not whitespace is `}`.
+fn ends_with_brace(path: &str) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let tail = || -> std::io::Result<Vec<u8>> {
+        let mut file = std::fs::File::open(Path::new(path))?;
+        let len = file.seek(SeekFrom::End(0))?;
+        file.seek(SeekFrom::Start(len.saturating_sub(256)))?;
+        let mut tail = Vec::with_capacity(256);
+        file.read_to_end(&mut tail)?;
+        Ok(tail)
+    };
+    tail().is_ok_and(|tail| {
+        tail.iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'}')
+    })
+}
+
+/// A file that starts like a HAR, opened and past its byte-order mark; `None` when it does
+/// not start like one.
+fn open_har(path: &str) -> Option<std::io::BufReader<std::fs::File>> {
     use std::io::BufRead;
     let file = std::fs::File::open(Path::new(path)).ok()?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
@@ -324,7 +389,13 @@ fn stream_har(path: &str) -> Option<Result<Capture>> {
         return None;
     }
     reader.consume(bom);
-    har::stream(Arc::from(path), reader)
+    Some(reader)
+}
+
+/// Streams a file that starts like a HAR; `None` when it does not, or when it needs the
+/// tolerant pass that works on the whole document.
+fn stream_har(path: &str) -> Option<Result<Capture>> {
+    har::stream(Arc::from(path), open_har(path)?)
 }
 
 fn read_input(path: &str) -> Result<Vec<u8>> {

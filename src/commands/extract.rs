@@ -9,10 +9,9 @@ use crate::replay::auth::{Auth, Credentials, Mode};
 use crate::replay::client::Client;
 use crate::secret::Secret;
 use crate::template::extract::Options;
+use crate::template::load;
 use crate::template::portable::portable;
-use crate::template::redact::Secrets;
-use crate::template::suite::Manifest;
-use crate::template::suite::{self, MANIFEST, Suite, SuiteFile};
+use crate::template::suite::{self, MANIFEST, Manifest, Suite, SuiteFile};
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     let mut options = Options {
@@ -24,8 +23,15 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         with_ui: args.with_ui,
         relations: Default::default(),
     };
-    let loaded = super::loaded(&args.input)?;
-    let mut extracted = loaded.extract(&options);
+    // Read entry by entry: only the Odoo calls are kept, not the assets and pages around them.
+    let read = |options: &Options| {
+        load::extract_streamed(
+            &args.input.captures,
+            &super::load_options(&args.input),
+            options,
+        )
+    };
+    let (mut extracted, mut streamed) = read(&options)?;
     let mut asked = Vec::new();
     if let Some(url) = &args.input.url {
         // Ask the server about every model the steps touch (what the capture said of them
@@ -43,13 +49,13 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
             asked = notes;
             if !relations.is_empty() {
                 options.relations = relations;
-                extracted = loaded.extract(&options);
+                (extracted, streamed) = read(&options)?;
             }
         }
     }
     extracted.skipped.extend(asked);
     if extracted.manifest.steps.is_empty() {
-        return Err(Error::input(loaded.describe(), None, "no Odoo call to make a step of")
+        return Err(Error::input(streamed.describe(), None, "no Odoo call to make a step of")
             .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
     }
     if args.portable {
@@ -60,7 +66,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
             &extracted.files,
         )?)?;
         // Nothing secret is added, but what is written goes through the same scrub as ever.
-        let secrets = Secrets::collect(&loaded.exchanges);
+        let secrets = &streamed.secrets;
         let manifest_text = suite::manifest_text(&made.manifest).unwrap_or_default();
         let mut files = vec![SuiteFile {
             path: MANIFEST.into(),

@@ -42,12 +42,167 @@ pub struct Row {
 }
 
 pub fn run(args: &InspectArgs, out: &mut impl Write) -> Result<i32> {
-    let loaded = super::loaded(&args.input)?;
-    write_loaded(out, args, &loaded)?;
+    let model = super::glob(args.model.as_deref(), "--model")?;
+    let method = super::glob(args.method.as_deref(), "--method")?;
+    let listed = |call: &OdooCall| {
+        (args.all || call.kind != Kind::NotOdoo)
+            && matches(&model, call.model.as_deref())
+            && matches(&method, call.method.as_deref())
+            && (!args.errors || call.failed())
+    };
+    let several = args.input.captures.len() > 1;
+    let mut counts = Counts::default();
+    // The captures are read entry by entry and each listed call leaves as a row: with
+    // --json it is printed at once, for the table only its cells are kept (the widths
+    // depend on every row).
+    let mut json = args.json.then(|| JsonRows::new(&mut *out));
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut only_odoo_rows = true;
+    let read = super::streamed(&args.input, &mut |exchange, call| {
+        counts.count(&call);
+        if !listed(&call) {
+            return Ok(());
+        }
+        let row = row(&exchange, &call);
+        only_odoo_rows &= row.kind != "not_odoo";
+        match json.as_mut() {
+            Some(json) => json.push(&row),
+            None => {
+                table.push(cells(&row, several));
+                Ok(())
+            }
+        }
+    });
+    let read = match (read, json.as_ref().is_some_and(JsonRows::closed)) {
+        // `| head` closed the output: that ends the command, as it always did.
+        (_, true) => return Ok(0),
+        (read, false) => read?,
+    };
+    if let Some(json) = json {
+        super::print(json.finish())?;
+        return Ok(0);
+    }
+    let summary = Summary {
+        described: read.describe(),
+        several,
+        entries: read.exchanges,
+        counts,
+        only_odoo_rows,
+    };
+    super::print(write_table(out, &summary, &table))?;
     Ok(0)
 }
 
-/// Prints the calls of captures already loaded, filtered as `args` says.
+/// What the summary line under the table counts, over every exchange read.
+#[derive(Debug, Default)]
+pub struct Counts {
+    odoo: usize,
+    other: usize,
+    failed: usize,
+    plumbing: usize,
+}
+
+impl Counts {
+    /// Counts one exchange's call.
+    pub fn count(&mut self, call: &OdooCall) {
+        if call.kind == Kind::NotOdoo {
+            self.other += 1;
+        } else {
+            self.odoo += 1;
+            self.failed += usize::from(call.failed());
+        }
+        self.plumbing += usize::from(crate::odoo::plumbing::plumbing(call).is_some());
+    }
+}
+
+/// Everything the table's last line says.
+struct Summary {
+    described: String,
+    several: bool,
+    entries: usize,
+    counts: Counts,
+    only_odoo_rows: bool,
+}
+
+/// `--json`'s array, printed one row at a time with the bytes `serde_json::to_writer_pretty`
+/// gives for the whole array: an indented element per row, `[]` when there is none.
+///
+/// The first [`HELD`] bytes are held back, so that a capture damaged part way (which stops
+/// the command with its error) prints nothing, as when captures were read whole; past that,
+/// rows leave as they come and memory stays flat.
+pub struct JsonRows<W: Write> {
+    out: W,
+    rows: usize,
+    /// A row as serde_json writes it alone, then indented into `pending`.
+    scratch: Vec<u8>,
+    /// What is not written yet.
+    pending: Vec<u8>,
+    /// True once `pending` outgrew [`HELD`]: from then on every row is written at once.
+    flowing: bool,
+    /// The reader of the output went away (`| head`): nothing more is written.
+    closed: bool,
+}
+
+/// How much of `--json`'s output is held back before rows are written as they come.
+pub const HELD: usize = 1 << 20;
+
+impl<W: Write> JsonRows<W> {
+    pub fn new(out: W) -> Self {
+        JsonRows {
+            out,
+            rows: 0,
+            scratch: Vec::new(),
+            pending: Vec::new(),
+            flowing: false,
+            closed: false,
+        }
+    }
+
+    /// Adds one row; an error writing it (a closed pipe included) stops the read.
+    pub fn push(&mut self, row: &Row) -> Result<()> {
+        self.scratch.clear();
+        // Serialising to memory fails only for a map with non-string keys, which a row has not.
+        let serialised = serde_json::to_writer_pretty(&mut self.scratch, row);
+        super::print(serialised.map_err(std::io::Error::from))?;
+        self.pending
+            .extend_from_slice(if self.rows == 0 { b"[\n" } else { b",\n" });
+        // JSON strings hold no raw newline: every line of the row is one to indent.
+        for line in self.scratch.split_inclusive(|b| *b == b'\n') {
+            self.pending.extend_from_slice(b"  ");
+            self.pending.extend_from_slice(line);
+        }
+        self.rows += 1;
+        self.flowing |= self.pending.len() > HELD;
+        if !self.flowing {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.pending);
+        self.pending.clear();
+        if let Err(err) = &written {
+            self.closed = err.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        super::print(written)?;
+        if self.closed {
+            return Err(crate::error::Error::Usage("the output was closed".into()));
+        }
+        Ok(())
+    }
+
+    /// True when the output was closed by its reader.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Writes what is held and ends the array.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let end: &[u8] = if self.rows == 0 { b"[]\n" } else { b"\n]\n" };
+        self.pending.extend_from_slice(end);
+        self.out.write_all(&self.pending)
+    }
+}
+
+/// Prints the calls of captures already loaded, filtered as `args` says: what `run` prints
+/// for them, from a capture read whole.
 pub fn write_loaded(out: &mut impl Write, args: &InspectArgs, loaded: &Loaded) -> Result<()> {
     let model = super::glob(args.model.as_deref(), "--model")?;
     let method = super::glob(args.method.as_deref(), "--method")?;
@@ -69,7 +224,18 @@ pub fn write_loaded(out: &mut impl Write, args: &InspectArgs, loaded: &Loaded) -
                 .and_then(|_| writeln!(out)),
         );
     }
-    super::print(write_table(out, loaded, &rows))
+    let several = loaded.several_files();
+    let mut counts = Counts::default();
+    loaded.calls.iter().for_each(|call| counts.count(call));
+    let summary = Summary {
+        described: loaded.describe(),
+        several,
+        entries: loaded.exchanges.len(),
+        counts,
+        only_odoo_rows: rows.iter().all(|r| r.kind != "not_odoo"),
+    };
+    let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, several)).collect();
+    super::print(write_table(out, &summary, &cells))
 }
 
 fn matches(pattern: &Option<Pattern>, value: Option<&str>) -> bool {
@@ -209,10 +375,45 @@ fn compact(value: &Value) -> String {
     crate::text::truncate(&value.to_string(), 48)
 }
 
-fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::Result<()> {
-    let several = loaded.several_files();
-    let mut columns = Vec::new();
+/// A row's cells in the table.
+fn cells(r: &Row, several: bool) -> Vec<String> {
+    let mut cells = Vec::new();
     if several {
+        cells.push(r.file.clone());
+    }
+    let call = match (&r.model, &r.method, &r.service) {
+        (Some(model), Some(method), _) => format!("{model}.{method}"),
+        (None, Some(method), Some(service)) => format!("{service}.{method}"),
+        _ => r.route.clone(),
+    };
+    cells.extend([
+        r.entry.to_string(),
+        r.time.as_deref().map(clock).unwrap_or_default(),
+        r.kind.to_string(),
+        call,
+        match (r.plumbing, r.summary.is_empty()) {
+            (None, _) => r.summary.clone(),
+            (Some(why), true) => format!("ui: {why}"),
+            (Some(why), false) => format!("{} (ui: {why})", r.summary),
+        },
+        r.status.map_or_else(|| "-".into(), |s| s.to_string()),
+        r.error
+            .clone()
+            .or_else(|| r.error_message.clone())
+            .unwrap_or_default(),
+        r.duration_ms
+            .map_or_else(String::new, |ms| format!("{ms:.0}")),
+    ]);
+    cells
+}
+
+fn write_table(
+    out: &mut impl Write,
+    summary: &Summary,
+    cells: &[Vec<String>],
+) -> std::io::Result<()> {
+    let mut columns = Vec::new();
+    if summary.several {
         columns.push(Column::left("file", 24));
     }
     columns.extend([
@@ -225,70 +426,27 @@ fn write_table(out: &mut impl Write, loaded: &Loaded, rows: &[Row]) -> std::io::
         Column::left("error", 40),
         Column::right("ms"),
     ]);
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut cells = Vec::new();
-            if several {
-                cells.push(r.file.clone());
-            }
-            let call = match (&r.model, &r.method, &r.service) {
-                (Some(model), Some(method), _) => format!("{model}.{method}"),
-                (None, Some(method), Some(service)) => format!("{service}.{method}"),
-                _ => r.route.clone(),
-            };
-            cells.extend([
-                r.entry.to_string(),
-                r.time.as_deref().map(clock).unwrap_or_default(),
-                r.kind.to_string(),
-                call,
-                match (r.plumbing, r.summary.is_empty()) {
-                    (None, _) => r.summary.clone(),
-                    (Some(why), true) => format!("ui: {why}"),
-                    (Some(why), false) => format!("{} (ui: {why})", r.summary),
-                },
-                r.status.map_or_else(|| "-".into(), |s| s.to_string()),
-                r.error
-                    .clone()
-                    .or_else(|| r.error_message.clone())
-                    .unwrap_or_default(),
-                r.duration_ms
-                    .map_or_else(String::new, |ms| format!("{ms:.0}")),
-            ]);
-            cells
-        })
-        .collect();
-    if rows.is_empty() {
+    if cells.is_empty() {
         writeln!(out, "no calls match")?;
     } else {
-        table::write(out, &columns, &cells)?;
+        table::write(out, &columns, cells)?;
     }
-    let odoo = loaded
-        .calls
-        .iter()
-        .filter(|c| c.kind != Kind::NotOdoo)
-        .count();
-    let other = loaded.calls.len() - odoo;
-    let failed = loaded
-        .calls
-        .iter()
-        .filter(|c| c.kind != Kind::NotOdoo && c.failed())
-        .count();
-    let plumbing = match loaded
-        .calls
-        .iter()
-        .filter(|c| crate::odoo::plumbing::plumbing(c).is_some())
-        .count()
-    {
+    let Counts {
+        odoo,
+        other,
+        failed,
+        plumbing,
+    } = summary.counts;
+    let plumbing = match plumbing {
         0 => String::new(),
         n => format!(", {n} web-client plumbing marked ui: that extract leaves out"),
     };
     writeln!(
         out,
         "\n{}: {} entries, {odoo} Odoo calls ({failed} failed{plumbing}), {other} other requests{}",
-        loaded.describe(),
-        loaded.exchanges.len(),
-        if other > 0 && rows.iter().all(|r| r.kind != "not_odoo") {
+        summary.described,
+        summary.entries,
+        if other > 0 && summary.only_odoo_rows {
             " (--all lists them)"
         } else {
             ""

@@ -14,10 +14,12 @@ pub mod replay;
 pub mod signatures;
 pub mod whoami;
 
+use crate::capture::Exchange;
 use crate::capture::LoadOptions;
 use crate::cli::{CaptureArgs, Command};
 use crate::error::{Error, Result};
-use crate::template::load::Loaded;
+use crate::odoo::OdooCall;
+use crate::template::load::{self, Loaded, Streamed};
 
 /// Runs one command; the exit code it asks for, or the error that stopped it.
 pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
@@ -40,10 +42,23 @@ pub fn run(command: &Command, out: &mut impl std::io::Write) -> Result<i32> {
 
 /// Reads every capture named on the command line; the first bad one stops the command.
 pub fn loaded(args: &CaptureArgs) -> Result<Loaded> {
-    let options = LoadOptions {
+    Loaded::read(&args.captures, &load_options(args))
+}
+
+/// Reads every capture named on the command line entry by entry, handing each exchange and
+/// its call to `each` (response bodies only where an Odoo call may have one).
+pub fn streamed(
+    args: &CaptureArgs,
+    each: &mut dyn FnMut(Exchange, OdooCall) -> Result<()>,
+) -> Result<Streamed> {
+    load::stream(&args.captures, &load_options(args), false, each)
+}
+
+/// How to read the captures, from the command line.
+pub fn load_options(args: &CaptureArgs) -> LoadOptions {
+    LoadOptions {
         url: args.url.clone(),
-    };
-    Loaded::read(&args.captures, &options)
+    }
 }
 
 /// Compiles a `--model`/`--method` glob.

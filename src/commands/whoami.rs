@@ -9,27 +9,47 @@ use serde_json::Value;
 
 use crate::cli::WhoamiArgs;
 use crate::error::Result;
-use crate::odoo::session::{Field, Identity, SecretKind};
-use crate::template::load::Loaded;
+use crate::odoo::session::{Discovery, Field, Identity, SecretKind};
+use crate::template::load::{Loaded, Streamed};
 
 pub fn run(args: &WhoamiArgs, out: &mut impl Write) -> Result<i32> {
-    let loaded = super::loaded(&args.input)?;
-    write_loaded(out, &loaded, args.json)?;
+    // Read entry by entry: nothing of an exchange is kept but what it tells of the session.
+    let mut discovery = Discovery::default();
+    let read = super::streamed(&args.input, &mut |exchange, call| {
+        discovery.observe(&exchange, &call);
+        Ok(())
+    })?;
+    write_identity(out, &read, &discovery.finish(), args.json)?;
     Ok(0)
 }
 
-/// Prints what captures already loaded say about the session, as text or JSON.
-pub fn write_loaded(out: &mut impl Write, loaded: &Loaded, json: bool) -> Result<()> {
+/// Prints what captures already loaded say about the session, as text or JSON: what `run`
+/// prints for them, from captures read whole.
+pub fn write_loaded(out: &mut impl Write, loaded: Loaded, json: bool) -> Result<()> {
     let identity = Identity::discover(&loaded.exchanges, &loaded.calls);
+    let read = Streamed {
+        exchanges: loaded.exchanges.len(),
+        captures: loaded.captures,
+        secrets: Default::default(),
+    };
+    write_identity(out, &read, &identity, json)
+}
+
+fn write_identity(
+    out: &mut impl Write,
+    read: &Streamed,
+    identity: &Identity,
+    json: bool,
+) -> Result<()> {
     if json {
-        let report = to_json(&identity, loaded.several_files());
+        let report = to_json(identity, read.several_files());
         return super::print(
             serde_json::to_writer_pretty(&mut *out, &report)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out)),
         );
     }
-    super::print(write_text(out, loaded, &identity))
+    super::print(write_text(out, read, identity))
 }
 
 fn value(identity: &Identity, field: Field) -> Value {
@@ -93,9 +113,9 @@ pub fn to_json(identity: &Identity, with_file: bool) -> Report {
     }
     let mut seen = BTreeMap::new();
     for kind in SecretKind::ALL {
-        let places = identity.secret_places(kind);
-        seen.insert(kind.key(), !places.is_empty());
-        if let Some(first) = places.first() {
+        let seen_at = identity.secret_seen(kind);
+        seen.insert(kind.key(), seen_at.is_some());
+        if let Some((first, _)) = seen_at {
             sources.insert(kind.key(), first.describe(with_file));
         }
     }
@@ -146,13 +166,13 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std::io::Result<()> {
-    let with_file = loaded.several_files();
+fn write_text(out: &mut impl Write, read: &Streamed, identity: &Identity) -> std::io::Result<()> {
+    let with_file = read.several_files();
     writeln!(
         out,
         "{}: {} entries, {} Odoo calls\n",
-        loaded.describe(),
-        loaded.exchanges.len(),
+        read.describe(),
+        read.exchanges,
         identity.odoo_calls
     )?;
     let lines: [(&str, Field); 11] = [
@@ -191,14 +211,13 @@ fn write_text(out: &mut impl Write, loaded: &Loaded, identity: &Identity) -> std
         ("api key", SecretKind::ApiKey),
         ("csrf token", SecretKind::CsrfToken),
     ] {
-        let places = identity.secret_places(kind);
-        let (shown, place) = match places.first() {
+        let (shown, place) = match identity.secret_seen(kind) {
             None => ("not seen".to_string(), String::new()),
-            Some(first) if places.len() > 1 => (
+            Some((first, count)) if count > 1 => (
                 "seen".to_string(),
-                format!("{} (+{} more)", first.describe(with_file), places.len() - 1),
+                format!("{} (+{} more)", first.describe(with_file), count - 1),
             ),
-            Some(first) => ("seen".to_string(), first.describe(with_file)),
+            Some((first, _)) => ("seen".to_string(), first.describe(with_file)),
         };
         rows.push((label.to_string(), shown, place));
     }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::rpc::{self, Answer, Dialect};
 use super::xmlrpc;
-use crate::capture::Exchange;
+use crate::capture::{Exchange, Request};
 
 /// What kind of Odoo traffic an exchange is. Written and read by its name ([`Kind::as_str`]),
 /// as `inspect` shows it and a suite's manifest stores it.
@@ -278,7 +278,7 @@ pub fn classify(exchange: &Exchange) -> OdooCall {
     let kind = match route_kind {
         Some(kind) => kind,
         None if !post && is_web_page(exchange, path) => Kind::WebPage,
-        None if post && json_rpc_envelope(exchange).is_some() => Kind::OtherRpc,
+        None if post && json_rpc_envelope(&exchange.request).is_some() => Kind::OtherRpc,
         None => Kind::NotOdoo,
     };
     let mut call = OdooCall::new(kind, path, exchange);
@@ -288,7 +288,7 @@ pub fn classify(exchange: &Exchange) -> OdooCall {
         Kind::XmlRpc => read_xml_rpc(&mut call, exchange),
         Kind::Json2 => read_json2(&mut call, exchange, path),
         _ => {
-            if let Some(envelope) = json_rpc_envelope(exchange) {
+            if let Some(envelope) = json_rpc_envelope(&exchange.request) {
                 read_json_rpc(&mut call, envelope);
             }
         }
@@ -333,10 +333,24 @@ fn post_route_kind(path: &str) -> Option<Kind> {
     Some(kind)
 }
 
+/// True when [`classify`] may read the response body of this request: an Odoo route's
+/// answer, or a page that may embed the session info. A streamed import skips the others'
+/// bodies (assets, images), which are most of a capture's bytes.
+pub fn reads_response(request: &Request) -> bool {
+    let path = request.path();
+    if !request.method.eq_ignore_ascii_case("POST") {
+        return is_page_route(path);
+    }
+    post_route_kind(path).is_some() || json_rpc_envelope(request).is_some()
+}
+
+fn is_page_route(path: &str) -> bool {
+    path == "/web" || path == "/odoo" || path.starts_with("/odoo/") || path == "/"
+}
+
 /// The web client page (`/web` up to 17, `/odoo…` from 18) carrying the session info.
 fn is_web_page(exchange: &Exchange, path: &str) -> bool {
-    let page_route = path == "/web" || path == "/odoo" || path.starts_with("/odoo/") || path == "/";
-    page_route
+    is_page_route(path)
         && exchange
             .response
             .as_ref()
@@ -345,8 +359,8 @@ fn is_web_page(exchange: &Exchange, path: &str) -> bool {
 }
 
 /// The request body as a JSON-RPC envelope: a JSON object whose `params` is an object.
-fn json_rpc_envelope(exchange: &Exchange) -> Option<Map<String, Value>> {
-    let body = exchange.request.body.as_ref()?;
+fn json_rpc_envelope(request: &Request) -> Option<Map<String, Value>> {
+    let body = request.body.as_ref()?;
     let first = body.bytes.iter().find(|b| !b.is_ascii_whitespace())?;
     if *first != b'{' {
         return None;

@@ -162,14 +162,138 @@ impl SecretKind {
 }
 
 /// Everything discovered about the session.
+///
+/// What is kept is what is shown, so that it stays small however long the capture: each
+/// field's best finding, its distinct values with the places each was found (what
+/// conflicts list), and each secret's first place and count. Places are kept as numbers
+/// into lists of the files and descriptions seen.
 #[derive(Debug, Default)]
 pub struct Identity {
-    findings: BTreeMap<Field, Vec<Finding>>,
-    secrets: BTreeMap<SecretKind, Vec<Provenance>>,
+    /// The most trusted finding of each field, the earliest among equals.
+    best: BTreeMap<Field, Finding>,
+    /// Each field's distinct values among the findings compared (below `Trust::Inferred`),
+    /// in the order they were first found, each with every place it was found.
+    compared: BTreeMap<Field, Vec<(Value, Places)>>,
+    /// Each secret's first place, and how many places it was seen at.
+    secrets: BTreeMap<SecretKind, (Provenance, usize)>,
+    files: Vec<std::sync::Arc<str>>,
+    descriptions: Vec<String>,
+    description_ids: std::collections::HashMap<String, u64>,
     /// Web-client calls (which a browser sends with a session cookie).
     pub web_calls: usize,
     /// All Odoo calls seen.
     pub odoo_calls: usize,
+}
+
+/// A [`Provenance`] as an [`Identity`] keeps it: indexes into its files and descriptions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Place {
+    file: u64,
+    entry: u64,
+    description: u64,
+}
+
+/// Places in the order found, packed: each as its file, its description and its entry's
+/// distance from the previous place's, in LEB128 (a few bytes where a [`Provenance`] takes
+/// a hundred, for a field found in every call of a long capture).
+#[derive(Debug, Default)]
+struct Places {
+    bytes: Vec<u8>,
+    last_entry: u64,
+}
+
+impl Places {
+    fn push(&mut self, place: Place) {
+        let step = place.entry.wrapping_sub(self.last_entry);
+        self.last_entry = place.entry;
+        for mut n in [place.file, place.description, step] {
+            while n >= 0x80 {
+                self.bytes.push((n as u8) | 0x80);
+                n >>= 7;
+            }
+            self.bytes.push(n as u8);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Place> + '_ {
+        let mut bytes = self.bytes.iter();
+        let mut next = move || {
+            let (mut n, mut shift) = (0u64, 0);
+            loop {
+                let byte = *bytes.next()?;
+                n |= u64::from(byte & 0x7f) << shift;
+                if byte < 0x80 {
+                    return Some(n);
+                }
+                shift += 7;
+            }
+        };
+        let mut entry = 0u64;
+        std::iter::from_fn(move || {
+            let (file, description, step) = (next()?, next()?, next()?);
+            entry = entry.wrapping_add(step);
+            Some(Place {
+                file,
+                entry,
+                description,
+            })
+        })
+    }
+}
+
+/// [`Identity::discover`] one exchange at a time, for captures read as a stream: nothing of
+/// an exchange is kept but what it taught.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    identity: Identity,
+    hints: VersionHints,
+    /// Each capture seen, in order, with how many entries it had so far.
+    files: Vec<(std::sync::Arc<str>, usize)>,
+}
+
+impl Discovery {
+    /// Learns what an exchange and its recognised call say.
+    pub fn observe(&mut self, exchange: &Exchange, call: &OdooCall) {
+        let file = &exchange.source.file;
+        match self.files.last_mut() {
+            Some((last, count)) if std::sync::Arc::ptr_eq(last, file) => {
+                *count = (*count).max(exchange.source.entry + 1);
+            }
+            _ => self.files.push((file.clone(), exchange.source.entry + 1)),
+        }
+        let identity = &mut self.identity;
+        identity.learn_from_request(exchange);
+        if call.kind == Kind::NotOdoo {
+            return;
+        }
+        identity.odoo_calls += 1;
+        self.hints.observe(call, exchange);
+        identity.learn_from_call(exchange, call);
+    }
+
+    /// What was learnt, with the server version inferred from the routes when no answer
+    /// stated it.
+    pub fn finish(self) -> Identity {
+        let mut identity = self.identity;
+        if identity.best(Field::ServerVersion).is_none()
+            && let Some((version, why, index)) = self.hints.best()
+            // The first exchange with that entry number: that of the first capture that
+            // had as many entries.
+            && let Some((file, _)) = self.files.iter().find(|(_, count)| *count > index)
+        {
+            let source = Source {
+                file: file.clone(),
+                entry: index,
+            };
+            identity.add(
+                Field::ServerVersion,
+                json!(version),
+                Trust::Inferred,
+                Provenance { source, place: why },
+            );
+        }
+        identity
+    }
 }
 
 /// Distinct values of one field, each with the places it was found.
@@ -182,79 +306,106 @@ pub struct Conflict {
 impl Identity {
     /// Looks through every exchange and its recognised call.
     pub fn discover(exchanges: &[Exchange], calls: &[OdooCall]) -> Identity {
-        let mut identity = Identity::default();
-        let mut hints = VersionHints::default();
+        let mut discovery = Discovery::default();
         for (exchange, call) in exchanges.iter().zip(calls) {
-            identity.learn_from_request(exchange);
-            if call.kind == Kind::NotOdoo {
-                continue;
-            }
-            identity.odoo_calls += 1;
-            hints.observe(call, exchange);
-            identity.learn_from_call(exchange, call);
+            discovery.observe(exchange, call);
         }
-        if identity.best(Field::ServerVersion).is_none()
-            && let Some((version, why, exchange)) = hints.best(exchanges)
-        {
-            identity.add(
-                Field::ServerVersion,
-                json!(version),
-                Trust::Inferred,
-                Provenance::new(exchange, why),
-            );
-        }
-        identity
+        discovery.finish()
     }
 
     fn add(&mut self, field: Field, value: Value, trust: Trust, at: Provenance) {
         if value.is_null() || value == Value::Bool(false) || value == json!("") {
             return;
         }
-        self.findings
-            .entry(field)
-            .or_default()
-            .push(Finding { value, trust, at });
+        if trust < Trust::Inferred {
+            let place = self.place(&at);
+            let values = self.compared.entry(field).or_default();
+            match values.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, places)) => places.push(place),
+                None => {
+                    let mut places = Places::default();
+                    places.push(place);
+                    values.push((value.clone(), places));
+                }
+            }
+        }
+        // Findings come in capture order: only a strictly more trusted one replaces the best.
+        if self.best.get(&field).is_none_or(|best| trust < best.trust) {
+            self.best.insert(field, Finding { value, trust, at });
+        }
     }
 
     fn secret(&mut self, kind: SecretKind, at: Provenance) {
-        self.secrets.entry(kind).or_default().push(at);
+        self.secrets.entry(kind).or_insert((at, 0)).1 += 1;
+    }
+
+    /// The place as numbers, its file and description stored once.
+    fn place(&mut self, at: &Provenance) -> Place {
+        let file = match self
+            .files
+            .iter()
+            .rposition(|f| std::sync::Arc::ptr_eq(f, &at.source.file))
+        {
+            Some(index) => index,
+            None => {
+                self.files.push(at.source.file.clone());
+                self.files.len() - 1
+            }
+        };
+        let description = match self.description_ids.get(&at.place) {
+            Some(id) => *id,
+            None => {
+                let id = self.descriptions.len() as u64;
+                self.descriptions.push(at.place.clone());
+                self.description_ids.insert(at.place.clone(), id);
+                id
+            }
+        };
+        Place {
+            file: file as u64,
+            entry: at.source.entry as u64,
+            description,
+        }
+    }
+
+    fn provenance(&self, place: Place) -> Provenance {
+        Provenance {
+            source: Source {
+                file: self.files[place.file as usize].clone(),
+                entry: place.entry as usize,
+            },
+            place: self.descriptions[place.description as usize].clone(),
+        }
     }
 
     /// The most trusted value found for a field (the earliest among equals).
     pub fn best(&self, field: Field) -> Option<&Finding> {
-        // Findings are pushed in capture order and min_by_key keeps the first of equals.
-        self.findings.get(&field)?.iter().min_by_key(|f| f.trust)
+        self.best.get(&field)
     }
 
-    /// Every finding for a field, in capture order.
-    pub fn findings(&self, field: Field) -> &[Finding] {
-        self.findings.get(&field).map_or(&[], Vec::as_slice)
-    }
-
-    /// The places a secret was seen (empty when it was not).
-    pub fn secret_places(&self, kind: SecretKind) -> &[Provenance] {
-        self.secrets.get(&kind).map_or(&[], Vec::as_slice)
+    /// Where a secret was first seen, and at how many places in all (none when it was not).
+    pub fn secret_seen(&self, kind: SecretKind) -> Option<(&Provenance, usize)> {
+        self.secrets
+            .get(&kind)
+            .map(|(first, count)| (first, *count))
     }
 
     /// Fields found with more than one value, among the findings that are compared.
     pub fn conflicts(&self) -> Vec<Conflict> {
-        let mut conflicts = Vec::new();
-        for (field, findings) in &self.findings {
-            let mut values: Vec<(Value, Vec<Provenance>)> = Vec::new();
-            for finding in findings.iter().filter(|f| f.trust < Trust::Inferred) {
-                match values.iter_mut().find(|(v, _)| *v == finding.value) {
-                    Some((_, places)) => places.push(finding.at.clone()),
-                    None => values.push((finding.value.clone(), vec![finding.at.clone()])),
-                }
-            }
-            if values.len() > 1 {
-                conflicts.push(Conflict {
-                    field: *field,
-                    values,
-                });
-            }
-        }
-        conflicts
+        self.compared
+            .iter()
+            .filter(|(_, values)| values.len() > 1)
+            .map(|(field, values)| Conflict {
+                field: *field,
+                values: values
+                    .iter()
+                    .map(|(value, places)| {
+                        let places = places.iter().map(|p| self.provenance(p)).collect();
+                        (value.clone(), places)
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// Advice for what the capture does not say.
@@ -270,7 +421,7 @@ impl Identity {
         if self.best(Field::Uid).is_none() {
             notes.push("no uid in this capture: record the Network tab while you open Preferences (the request res.users/read carries params.kwargs.context.uid), or call common.login on /jsonrpc".into());
         }
-        if self.web_calls > 0 && self.secret_places(SecretKind::SessionCookie).is_empty() {
+        if self.web_calls > 0 && self.secret_seen(SecretKind::SessionCookie).is_none() {
             notes.push("no session cookie in this capture: Chrome's default export (\"Export HAR (sanitized)\") leaves cookies out. Nothing here needs it; replaying logs in again".into());
         }
         notes
@@ -686,17 +837,21 @@ fn embedded_json(html: &str, marker: &str) -> Option<Value> {
 }
 
 /// The versions a capture implies when it never states one.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct VersionHints {
-    /// (version range, why, entry index), most specific first.
-    found: Vec<(&'static str, &'static str, usize, u8)>,
+    /// The most specific hint so far, the last among equals: (version range, why, entry
+    /// index, specificity).
+    found: Option<(&'static str, &'static str, usize, u8)>,
 }
 
 impl VersionHints {
     fn observe(&mut self, call: &OdooCall, exchange: &Exchange) {
         let index = exchange.source.entry;
-        let mut note =
-            |version, why, specificity| self.found.push((version, why, index, specificity));
+        let mut note = |version, why, specificity| {
+            if self.found.is_none_or(|(_, _, _, best)| specificity >= best) {
+                self.found = Some((version, why, index, specificity));
+            }
+        };
         match call.kind {
             Kind::Json2 => note(
                 "19 or newer",
@@ -724,19 +879,46 @@ impl VersionHints {
         }
     }
 
-    fn best<'a>(&self, exchanges: &'a [Exchange]) -> Option<(&'static str, String, &'a Exchange)> {
-        let (version, why, index, _) = self
-            .found
-            .iter()
-            .max_by_key(|(_, _, _, specificity)| *specificity)?;
-        let exchange = exchanges.iter().find(|e| e.source.entry == *index)?;
-        Some((version, why.to_string(), exchange))
+    /// The most specific hint: the version, why, and the entry number it was seen at.
+    fn best(&self) -> Option<(&'static str, String, usize)> {
+        let (version, why, index, _) = self.found?;
+        Some((version, why.to_string(), index))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_places_give_back_what_was_put_in() {
+        let put = [
+            Place {
+                file: 0,
+                entry: 5,
+                description: 3,
+            },
+            Place {
+                file: 0,
+                entry: 300_000,
+                description: 200,
+            },
+            // A second capture starts again from entry 0.
+            Place {
+                file: 1,
+                entry: 0,
+                description: 3,
+            },
+            Place {
+                file: u64::from(u32::MAX),
+                entry: u64::MAX,
+                description: 0,
+            },
+        ];
+        let mut places = Places::default();
+        put.iter().for_each(|p| places.push(*p));
+        assert_eq!(places.iter().collect::<Vec<_>>(), put);
+    }
     use crate::capture::NameValue;
     use crate::odoo::classify;
 
@@ -793,7 +975,12 @@ mod tests {
         let conflicts = identity.conflicts();
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
         assert_eq!(conflicts[0].field, Field::AllowedCompanyIds);
-        assert_eq!(identity.secret_places(SecretKind::SessionCookie).len(), 2);
+        assert_eq!(
+            identity
+                .secret_seen(SecretKind::SessionCookie)
+                .map(|(_, n)| n),
+            Some(2)
+        );
         assert!(identity.notes().is_empty(), "{:?}", identity.notes());
     }
 
@@ -873,7 +1060,10 @@ mod tests {
             "entry 1 request params.args[1]"
         );
         assert_eq!(identity.best(Field::Db).unwrap().value, json!("db1"));
-        assert_eq!(identity.secret_places(SecretKind::Password).len(), 2);
+        assert_eq!(
+            identity.secret_seen(SecretKind::Password).map(|(_, n)| n),
+            Some(2)
+        );
     }
 
     #[test]

@@ -385,9 +385,14 @@ fn release(
     for &d in &dependents[index] {
         waiting[d] -= 1;
         if waiting[d] == 0 {
-            // Keep capture order among ready steps.
-            let at = ready.iter().position(|&r| r > d).unwrap_or(ready.len());
-            ready.insert(at, d);
+            // Keep capture order among ready steps. Dependents come in order, so the usual
+            // place is the end: no search through a queue of thousands of reads.
+            if ready.back().is_none_or(|&last| last < d) {
+                ready.push_back(d);
+            } else {
+                let at = ready.iter().position(|&r| r > d).unwrap_or(ready.len());
+                ready.insert(at, d);
+            }
         }
     }
 }

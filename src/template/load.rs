@@ -6,8 +6,8 @@ use super::redact::Secrets;
 use super::suite::{MANIFEST, Suite};
 use crate::capture::{self, Capture, Exchange, LoadOptions};
 use crate::error::{Error, Result};
-use crate::odoo::session::Identity;
-use crate::odoo::{OdooCall, classify};
+use crate::odoo::session::{Discovery, Identity};
+use crate::odoo::{Kind, OdooCall, classify};
 
 /// Captures read, with every exchange recognised.
 pub struct Loaded {
@@ -22,11 +22,7 @@ pub struct Loaded {
 impl Loaded {
     /// Reads every capture (`-` for standard input); the first bad one stops the command.
     pub fn read(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
-        if paths.iter().filter(|c| *c == "-").count() > 1 {
-            return Err(Error::Usage(
-                "standard input (-) can be read only once".into(),
-            ));
-        }
+        stdin_once(paths)?;
         let mut captures = Vec::with_capacity(paths.len());
         for path in paths {
             captures.push(capture::load(path, options)?);
@@ -70,15 +66,120 @@ impl Loaded {
 
     /// `odoo16.har (HAR, Playwright 1.65.1)` for each capture.
     pub fn describe(&self) -> String {
-        self.captures
-            .iter()
-            .map(|c| match &c.creator {
-                Some(creator) => format!("{} ({}, {creator})", c.file, c.format),
-                None => format!("{} ({})", c.file, c.format),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        describe(&self.captures)
     }
+}
+
+fn describe(captures: &[Capture]) -> String {
+    captures
+        .iter()
+        .map(|c| match &c.creator {
+            Some(creator) => format!("{} ({}, {creator})", c.file, c.format),
+            None => format!("{} ({})", c.file, c.format),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn stdin_once(paths: &[String]) -> Result<()> {
+    if paths.iter().filter(|c| *c == "-").count() > 1 {
+        return Err(Error::Usage(
+            "standard input (-) can be read only once".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Captures read as a stream ([`stream`]): what each was, without its exchanges.
+pub struct Streamed {
+    /// The captures, their exchanges handed on as they were read.
+    pub captures: Vec<Capture>,
+    /// How many exchanges there were in all.
+    pub exchanges: usize,
+    /// The secrets the captures hold (found when the read learns them, as `extract` does).
+    pub secrets: Secrets,
+}
+
+impl Streamed {
+    /// True when provenance must name the file, because several were read.
+    pub fn several_files(&self) -> bool {
+        self.captures.len() > 1
+    }
+
+    /// `odoo16.har (HAR, Playwright 1.65.1)` for each capture.
+    pub fn describe(&self) -> String {
+        describe(&self.captures)
+    }
+}
+
+/// Reads every capture entry by entry, handing each exchange with its recognised call to
+/// `each` and keeping nothing, so memory stays flat however large the captures are. The
+/// response bodies of exchanges that cannot be Odoo calls (assets, images) are skipped
+/// unless `every_body`. The first bad capture stops the read.
+pub fn stream(
+    paths: &[String],
+    options: &LoadOptions,
+    every_body: bool,
+    each: &mut dyn FnMut(Exchange, OdooCall) -> Result<()>,
+) -> Result<Streamed> {
+    stdin_once(paths)?;
+    let wants: &dyn Fn(&crate::capture::Request) -> bool = if every_body {
+        &|_| true
+    } else {
+        &crate::odoo::call::reads_response
+    };
+    let mut streamed = Streamed {
+        captures: Vec::with_capacity(paths.len()),
+        exchanges: 0,
+        secrets: Secrets::default(),
+    };
+    for path in paths {
+        let (capture, count) = capture::stream(path, options, wants, &mut |exchange| {
+            let call = classify(&exchange);
+            each(exchange, call)
+        })?;
+        streamed.captures.push(capture);
+        streamed.exchanges += count;
+    }
+    Ok(streamed)
+}
+
+/// The suite captures make, read as a stream: only the Odoo calls are kept (with the
+/// secrets and the identity every exchange shows), not the assets and pages around them.
+/// The same suite as [`Loaded::extract`] gives.
+pub fn extract_streamed(
+    paths: &[String],
+    options: &LoadOptions,
+    extract: &ExtractOptions,
+) -> Result<(Extracted, Streamed)> {
+    let mut secrets = Secrets::default();
+    let mut discovery = Discovery::default();
+    let (mut exchanges, mut calls) = (Vec::new(), Vec::new());
+    // Every body is read: secrets (a CSRF token in a login page) can sit in any of them.
+    let mut streamed = stream(paths, options, true, &mut |exchange, call| {
+        secrets.learn(&exchange);
+        discovery.observe(&exchange, &call);
+        if call.kind != Kind::NotOdoo {
+            exchanges.push(exchange);
+            calls.push(call);
+        }
+        Ok(())
+    })?;
+    let sources = streamed
+        .captures
+        .iter()
+        .map(|c| c.file.to_string())
+        .collect();
+    let extracted = super::extract::extract(
+        &exchanges,
+        &calls,
+        &discovery.finish(),
+        &secrets,
+        sources,
+        extract,
+    );
+    streamed.secrets = secrets;
+    Ok((extracted, streamed))
 }
 
 /// A suite folder as it is (true), or captures extracted in memory (false), the web client's
@@ -90,20 +191,23 @@ pub fn suite_or_captures(inputs: &[String], with_ui: bool) -> Result<(Suite, boo
             return Ok((Suite::read(dir)?, true));
         }
     }
-    let loaded = Loaded::read(inputs, &LoadOptions::default())?;
-    let extracted = loaded.extract(&ExtractOptions {
-        with_ui,
-        ..ExtractOptions::default()
-    });
+    let (extracted, streamed) = extract_streamed(
+        inputs,
+        &LoadOptions::default(),
+        &ExtractOptions {
+            with_ui,
+            ..ExtractOptions::default()
+        },
+    )?;
     if extracted.manifest.steps.is_empty() {
         return Err(
-            Error::input(loaded.describe(), None, "no Odoo call to replay")
+            Error::input(streamed.describe(), None, "no Odoo call to replay")
                 .hint("`odoo-har inspect` the capture to see what it holds"),
         );
     }
     Ok((
         Suite::from_memory(
-            &format!("{} (extracted in memory)", loaded.describe()),
+            &format!("{} (extracted in memory)", streamed.describe()),
             extracted.manifest,
             &extracted.files,
         )?,

@@ -14,4 +14,5 @@ pub mod redact;
 pub mod render;
 pub mod signatures;
 pub mod suite;
+mod toml_fast;
 pub mod values;

@@ -78,53 +78,59 @@ impl Secrets {
     pub fn collect(exchanges: &[Exchange]) -> Secrets {
         let mut secrets = Secrets::default();
         for exchange in exchanges {
-            let request = &exchange.request;
-            for cookie in &request.cookies {
-                if is_secret_cookie(&cookie.name) {
-                    secrets.add(&cookie.value);
+            secrets.learn(exchange);
+        }
+        secrets
+    }
+
+    /// Adds the secret values one exchange holds, by place: for captures read as a stream.
+    pub fn learn(&mut self, exchange: &Exchange) {
+        let secrets = self;
+        let request = &exchange.request;
+        for cookie in &request.cookies {
+            if is_secret_cookie(&cookie.name) {
+                secrets.add(&cookie.value);
+            }
+        }
+        for header in &request.headers {
+            let name = header.name.to_ascii_lowercase();
+            if SECRET_HEADERS.contains(&name.as_str()) {
+                secrets.add(&header.value);
+                // `bearer <key>`, `Basic <b64>`: the token alone may appear elsewhere too.
+                if let Some((_, token)) = header.value.split_once(' ') {
+                    secrets.add(token.trim());
                 }
             }
-            for header in &request.headers {
-                let name = header.name.to_ascii_lowercase();
-                if SECRET_HEADERS.contains(&name.as_str()) {
-                    secrets.add(&header.value);
-                    // `bearer <key>`, `Basic <b64>`: the token alone may appear elsewhere too.
-                    if let Some((_, token)) = header.value.split_once(' ') {
-                        secrets.add(token.trim());
-                    }
-                }
-                if name == "cookie" {
-                    for cookie in crate::capture::parse_cookie_header(&header.value) {
-                        if is_secret_cookie(&cookie.name) {
-                            secrets.add(&cookie.value);
-                        }
-                    }
-                }
-            }
-            if let Some(query) = request.url.split_once('?').map(|(_, q)| q) {
-                for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-                    if is_secret_field(&name) {
-                        secrets.add(&value);
-                    }
-                }
-            }
-            if let Some(body) = &request.body {
-                secrets.collect_body(&body.bytes);
-            }
-            if let Some(response) = &exchange.response {
-                for cookie in &response.cookies {
+            if name == "cookie" {
+                for cookie in crate::capture::parse_cookie_header(&header.value) {
                     if is_secret_cookie(&cookie.name) {
                         secrets.add(&cookie.value);
                     }
                 }
-                if let Some(text) = response.body.as_ref().and_then(|b| b.text()) {
-                    for token in html_csrf_tokens(text) {
-                        secrets.add(token);
-                    }
+            }
+        }
+        if let Some(query) = request.url.split_once('?').map(|(_, q)| q) {
+            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                if is_secret_field(&name) {
+                    secrets.add(&value);
                 }
             }
         }
-        secrets
+        if let Some(body) = &request.body {
+            secrets.collect_body(&body.bytes);
+        }
+        if let Some(response) = &exchange.response {
+            for cookie in &response.cookies {
+                if is_secret_cookie(&cookie.name) {
+                    secrets.add(&cookie.value);
+                }
+            }
+            if let Some(text) = response.body.as_ref().and_then(|b| b.text()) {
+                for token in html_csrf_tokens(text) {
+                    secrets.add(token);
+                }
+            }
+        }
     }
 
     /// Secrets known by value (what a replay was given), with nothing collected from a capture.

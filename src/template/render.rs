@@ -1,7 +1,9 @@
 //! Filling a suite's templates: handlebars in strict mode, with the variables, the secrets
 //! and the captures a step uses, wrapped in the envelope its route expects.
 
+use std::collections::HashMap;
 use std::path::Path as FsPath;
+use std::sync::{Arc, RwLock};
 
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
@@ -70,11 +72,26 @@ pub struct Rendered {
     pub body: Value,
 }
 
-/// A handlebars registry set up for JSON: strict, no HTML escaping, the `json`/`str` helpers.
+/// Templates by name, rendered without handlebars when they can be (see `compiled`), and
+/// otherwise by a handlebars registry set up for JSON: strict, no HTML escaping, the
+/// `json`/`str` helpers.
+///
+/// A replay renders every step of suites of tens of thousands: identical templates are
+/// compiled once, and a template with a compiled form reaches handlebars (whose parser is
+/// most of the cost of reading such a suite) only when its compiled form cannot render the
+/// values given, which is when handlebars reports the error. Built-in templates are also
+/// only parsed when first used.
 pub struct Renderer {
-    registry: Handlebars<'static>,
-    /// Templates that render without handlebars (see `compiled`), by name.
-    compiled: std::collections::HashMap<String, Compiled>,
+    registry: RwLock<Handlebars<'static>>,
+    templates: HashMap<String, Registered>,
+}
+
+/// A template as registered.
+struct Registered {
+    /// Its compiled form, shared between templates of the same text.
+    compiled: Option<Arc<Compiled>>,
+    /// Its text, for handlebars; `None` for a suite's step templates, which the suite holds.
+    text: Option<Arc<str>>,
 }
 
 /// A helper's one parameter, which must have a value: strict mode does not check helper
@@ -133,11 +150,11 @@ impl Renderer {
         registry.register_helper("json", Box::new(json_helper));
         registry.register_helper("str", Box::new(str_helper));
         let mut renderer = Renderer {
-            registry,
-            compiled: Default::default(),
+            registry: RwLock::new(registry),
+            templates: HashMap::new(),
         };
         for (name, built_in) in BUILT_IN {
-            let (text, shown) = match templates.map(|dir| dir.join(name)).filter(|p| p.exists()) {
+            match templates.map(|dir| dir.join(name)).filter(|p| p.exists()) {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path).map_err(|e| {
                         Error::input(
@@ -146,37 +163,92 @@ impl Renderer {
                             format!("cannot read: {e}"),
                         )
                     })?;
-                    (text, path.display().to_string())
+                    renderer.register(name, Some(&text), &text, &path.display().to_string())?;
                 }
-                None => (built_in.to_string(), format!("templates/{name} (built in)")),
-            };
-            renderer.register(name, &text, &shown)?;
+                // Known to be good: compiled or parsed when first used.
+                None => {
+                    renderer.templates.insert(
+                        name.to_string(),
+                        Registered {
+                            compiled: Compiled::compile(built_in).map(Arc::new),
+                            text: Some(Arc::from(built_in)),
+                        },
+                    );
+                }
+            }
         }
         Ok(renderer)
     }
 
-    /// Checks and registers every step template of a suite.
+    /// Checks and registers every step template of a suite, compiling each distinct text
+    /// once.
     pub fn add_suite(&mut self, suite: &Suite) -> Result<()> {
+        let mut seen: HashMap<&str, Option<Arc<Compiled>>> = HashMap::new();
         for step in suite.steps() {
-            let shown = suite.dir.join(&step.params).display().to_string();
-            self.register(&step.params, step.template, &shown)?;
+            let compiled = match seen.get(step.template) {
+                Some(compiled) => compiled.clone(),
+                None => {
+                    let shown = suite.dir.join(&step.params).display().to_string();
+                    let compiled = self.register(&step.params, None, step.template, &shown)?;
+                    seen.insert(step.template, compiled.clone());
+                    compiled
+                }
+            };
+            self.insert(&step.params, compiled, None);
         }
         Ok(())
     }
 
     /// Registers a lone template file, for `render FILE`.
     pub fn add_file(&mut self, name: &str, text: &str) -> Result<()> {
-        self.register(name, text, name)
+        self.register(name, Some(text), text, name).map(|_| ())
     }
 
-    /// Checks a template and registers it with handlebars, and compiled when it can be.
-    fn register(&mut self, name: &str, text: &str, shown: &str) -> Result<()> {
-        register(&mut self.registry, name, text, shown)?;
-        match Compiled::compile(text) {
-            Some(compiled) => self.compiled.insert(name.to_string(), compiled),
-            None => self.compiled.remove(name),
+    /// Checks a template and registers it: compiled when it can be, and otherwise with
+    /// handlebars at once, so that a template that does not parse is reported before
+    /// anything runs. `keep` is the text to keep for handlebars (none for a step's, which
+    /// its suite holds). Returns the compiled form.
+    fn register(
+        &mut self,
+        name: &str,
+        keep: Option<&str>,
+        text: &str,
+        shown: &str,
+    ) -> Result<Option<Arc<Compiled>>> {
+        if let Some(at) = text.find("{{>").or_else(|| text.find("{{#>")) {
+            let (line, column) = line_column(text, at);
+            return Err(Error::input(
+                shown,
+                Some(Place::LineColumn(line, column)),
+                "partials ({{> …}}) are not allowed in odoo-har templates",
+            )
+            .hint("a template can include nothing: write the JSON out, or use a variable"));
+        }
+        let compiled = Compiled::compile(text).map(Arc::new);
+        let registry = self
+            .registry
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A name registered again (`render` of two files, tests) forgets the old text.
+        registry.unregister_template(name);
+        if compiled.is_none() {
+            register(registry, name, text, shown)?;
+        }
+        self.insert(name, compiled.clone(), keep);
+        Ok(compiled)
+    }
+
+    fn insert(&mut self, name: &str, compiled: Option<Arc<Compiled>>, text: Option<&str>) {
+        let registered = Registered {
+            compiled,
+            text: text.map(Arc::from),
         };
-        Ok(())
+        match self.templates.get_mut(name) {
+            Some(entry) => *entry = registered,
+            None => {
+                self.templates.insert(name.to_string(), registered);
+            }
+        }
     }
 
     /// Renders a registered template with `values`; errors name the template as `shown`
@@ -187,19 +259,70 @@ impl Renderer {
         values: &Values,
         shown: impl Fn() -> String,
     ) -> Result<String> {
-        if let Some(text) = self.compiled.get(name).and_then(|c| c.render(values)) {
+        let text = self.templates.get(name).and_then(|t| t.text.clone());
+        self.render_registered(name, text.as_deref(), values, &shown)
+    }
+
+    /// Renders template `name` of text `text`: compiled when it can be, else by handlebars,
+    /// which reports what is wrong.
+    fn render_registered(
+        &self,
+        name: &str,
+        text: Option<&str>,
+        values: &Values,
+        shown: &dyn Fn() -> String,
+    ) -> Result<String> {
+        let compiled = self.templates.get(name).and_then(|t| t.compiled.as_ref());
+        if let Some(text) = compiled.and_then(|c| c.render(values)) {
             return Ok(text);
         }
-        self.registry
-            .render(name, &values.merged())
-            .map_err(|err| render_error(&shown(), &err))
+        self.with_handlebars(name, text, shown, |registry| {
+            registry.render(name, &values.merged())
+        })
+        .map_err(|err| render_error(&shown(), &err))
+    }
+
+    /// Runs `work` with template `name` registered with handlebars, registering it from
+    /// `text` first if it is not yet (with no text, handlebars says it does not know it).
+    fn with_handlebars<T>(
+        &self,
+        name: &str,
+        text: Option<&str>,
+        shown: &dyn Fn() -> String,
+        work: impl FnOnce(&Handlebars<'static>) -> std::result::Result<T, RenderError>,
+    ) -> std::result::Result<T, RenderError> {
+        {
+            let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
+            if registry.has_template(name) || text.is_none() {
+                return work(&registry);
+            }
+        }
+        let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        if !registry.has_template(name)
+            && let Some(text) = text
+            && let Err(err) = registry.register_template_string(name, text)
+        {
+            // A template with a compiled form always parses (the `engines` fuzz target and
+            // the tests hold the compiled grammar inside handlebars'); say so if it did not.
+            return Err(RenderErrorReason::Other(format!(
+                "{}: the template does not parse: {}",
+                shown(),
+                err.reason()
+            ))
+            .into());
+        }
+        work(&registry)
     }
 
     /// What handlebars alone renders for a registered template, even one with a compiled
     /// form: the reference that form must give byte for byte (its tests and the `engines`
-    /// fuzz target check it). `None` when handlebars refuses the values.
+    /// fuzz target check it). `None` when handlebars refuses the template or the values.
     pub fn render_with_handlebars(&self, name: &str, values: &Values) -> Option<String> {
-        self.registry.render(name, &values.merged()).ok()
+        let text = self.templates.get(name).and_then(|t| t.text.clone());
+        self.with_handlebars(name, text.as_deref(), &|| name.into(), |r| {
+            r.render(name, &values.merged())
+        })
+        .ok()
     }
 
     /// Renders step `index` of a suite into the body it sends.
@@ -221,7 +344,7 @@ impl Renderer {
     pub fn render_step_text(&self, suite: &Suite, index: usize, values: &Values) -> Result<String> {
         let step = suite.step(index);
         let shown = || suite.dir.join(&step.params).display().to_string();
-        let params = self.render_text(&step.params, values, shown)?;
+        let params = self.render_registered(&step.params, Some(step.template), values, &shown)?;
         let envelope = if step.kind == Kind::Json2 {
             "envelope.json2.hbs"
         } else {
@@ -255,16 +378,9 @@ impl Renderer {
     }
 }
 
+/// Registers a template with handlebars (partials were refused before), its parse errors
+/// placed.
 fn register(registry: &mut Handlebars<'static>, name: &str, text: &str, shown: &str) -> Result<()> {
-    if let Some(at) = text.find("{{>").or_else(|| text.find("{{#>")) {
-        let (line, column) = line_column(text, at);
-        return Err(Error::input(
-            shown,
-            Some(Place::LineColumn(line, column)),
-            "partials ({{> …}}) are not allowed in odoo-har templates",
-        )
-        .hint("a template can include nothing: write the JSON out, or use a variable"));
-    }
     registry
         .register_template_string(name, text)
         .map_err(|err| {

@@ -228,12 +228,13 @@ impl Suite {
     /// A suite that was never written: extracted in memory from a capture. `label` names it
     /// in messages.
     pub fn from_memory(label: &str, manifest: Manifest, files: &[SuiteFile]) -> Result<Suite> {
-        let file = |path: &str| {
-            files
-                .iter()
-                .find(|f| f.path == path)
-                .map(|f| f.contents.as_str())
-        };
+        // By path: a capture of tens of thousands of calls makes as many steps.
+        let by_path: std::collections::HashMap<&str, &str> = files
+            .iter()
+            .rev()
+            .map(|f| (f.path.as_str(), f.contents.as_str()))
+            .collect();
+        let file = |path: &str| by_path.get(path).copied();
         let templates = manifest
             .steps
             .iter()
@@ -331,36 +332,42 @@ impl Suite {
             .hint("give a folder written by `odoo-har extract`, or a capture")
         })?;
         let manifest = Manifest::parse(&text, &shown)?;
-        let mut loaded = Vec::with_capacity(manifest.steps.len());
-        let mut baselines = Vec::with_capacity(manifest.steps.len());
-        for (index, step) in manifest.steps.iter().enumerate() {
-            let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
-            let params = dir.join(&step.params);
-            let template = std::fs::read_to_string(&params).map_err(|err| {
-                Error::input(
-                    &shown,
-                    Some(at("params")),
-                    format!("cannot read {}: {err}", params.display()),
-                )
-                .hint("restore the file, or remove the step from the manifest")
-            })?;
-            loaded.push(
-                Loaded::of(step, template)
-                    .map_err(|why| Error::input(&shown, Some(at("capture")), why))?,
-            );
-            let baseline = match &step.baseline {
-                None => None,
-                Some(relative) => {
-                    let path = dir.join(relative);
-                    let text = std::fs::read_to_string(&path).map_err(|err| {
-                        Error::input(&shown, Some(at("baseline")), format!("cannot read {}: {err}", path.display()))
-                            .hint("restore the file, remove the `baseline` line, or record a new one with `replay --update`")
-                    })?;
-                    Some(serde_json::from_str(&text).map_err(|err| {
-                        crate::error::json_syntax(&path.display().to_string(), &err)
-                    })?)
-                }
-            };
+        // Two files a step: a large suite's are read on every core, and the first error
+        // in the steps' order is the one reported, as when they were read one by one.
+        let steps = &manifest.steps;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = steps.len().div_ceil(threads).max(256);
+        let read: Vec<Result<(Loaded, Option<Value>)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = steps
+                .chunks(chunk)
+                .enumerate()
+                .map(|(n, part)| {
+                    let shown = &shown;
+                    scope.spawn(move || {
+                        part.iter()
+                            .enumerate()
+                            .map(|(i, step)| read_step(dir, shown, n * chunk + i, step))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_default())
+                .collect()
+        });
+        if read.len() != steps.len() {
+            return Err(Error::Setup(format!(
+                "{shown}: reading the steps' files failed"
+            )));
+        }
+        let mut loaded = Vec::with_capacity(steps.len());
+        let mut baselines = Vec::with_capacity(steps.len());
+        for step in read {
+            let (step, baseline) = step?;
+            loaded.push(step);
             baselines.push(baseline);
         }
         Ok(Suite {
@@ -370,6 +377,42 @@ impl Suite {
             loaded,
         })
     }
+}
+
+/// Step `index`'s template and baseline, read from the suite folder `dir`.
+fn read_step(
+    dir: &Path,
+    shown: &str,
+    index: usize,
+    step: &Step,
+) -> Result<(Loaded, Option<Value>)> {
+    let at = |what: &str| Place::JsonPath(format!("step[{index}] ({}) {what}", step.name));
+    let params = dir.join(&step.params);
+    let template = std::fs::read_to_string(&params).map_err(|err| {
+        Error::input(
+            shown,
+            Some(at("params")),
+            format!("cannot read {}: {err}", params.display()),
+        )
+        .hint("restore the file, or remove the step from the manifest")
+    })?;
+    let loaded =
+        Loaded::of(step, template).map_err(|why| Error::input(shown, Some(at("capture")), why))?;
+    let baseline = match &step.baseline {
+        None => None,
+        Some(relative) => {
+            let path = dir.join(relative);
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                Error::input(shown, Some(at("baseline")), format!("cannot read {}: {err}", path.display()))
+                    .hint("restore the file, remove the `baseline` line, or record a new one with `replay --update`")
+            })?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|err| crate::error::json_syntax(&path.display().to_string(), &err))?,
+            )
+        }
+    };
+    Ok((loaded, baseline))
 }
 
 fn retain_by<T>(items: &mut Vec<T>, keep: &[bool]) {
@@ -398,14 +441,13 @@ impl Manifest {
     /// captures defined before they are used, capture paths that parse. `shown` names the
     /// file in messages.
     pub fn parse(text: &str, shown: &str) -> Result<Manifest> {
-        let manifest: Manifest = toml::from_str(text).map_err(|err| {
-            let place = err.span().map(|span| {
-                let (line, column) = line_column(text, span.start);
-                Place::LineColumn(line, column)
-            });
-            Error::input(shown, place, err.message().to_string())
-                .hint("fix the manifest by hand, or extract the suite again")
-        })?;
+        // What extract wrote reads fast; anything else, or wrong, the toml crate reads and
+        // places.
+        let fast = Manifest::parse_fast(text);
+        let manifest = match fast {
+            Some(manifest) => manifest,
+            None => Manifest::parse_toml(text, shown)?,
+        };
         if manifest.format != FORMAT {
             return Err(Error::input(
                 shown,
@@ -455,6 +497,37 @@ impl Manifest {
             }
         }
         Ok(manifest)
+    }
+}
+
+impl Manifest {
+    /// The manifest as [`super::toml_fast`] reads it, each step turned into a [`Step`] as
+    /// soon as it is read; `None` when it cannot say (the `toml` crate then reads it).
+    fn parse_fast(text: &str) -> Option<Manifest> {
+        let mut steps = Vec::new();
+        let root = super::toml_fast::parse_streaming(text, "step", &mut |step| {
+            steps.push(serde_json::from_value::<Step>(step).ok()?);
+            Some(())
+        })?;
+        let mut manifest = serde_json::from_value::<Manifest>(root).ok()?;
+        // The `[[step]]` tables were handed on; steps written otherwise (an inline array)
+        // are in the root still, and read with it.
+        if !steps.is_empty() {
+            manifest.steps = steps;
+        }
+        Some(manifest)
+    }
+
+    /// The manifest as the `toml` crate reads it, its errors placed.
+    fn parse_toml(text: &str, shown: &str) -> Result<Manifest> {
+        toml::from_str(text).map_err(|err| {
+            let place = err.span().map(|span| {
+                let (line, column) = line_column(text, span.start);
+                Place::LineColumn(line, column)
+            });
+            Error::input(shown, place, err.message().to_string())
+                .hint("fix the manifest by hand, or extract the suite again")
+        })
     }
 }
 
@@ -657,6 +730,36 @@ mod tests {
             err.starts_with("odoo-har.toml: line 5, column 8: `call_kwargs` is not a kind of call odoo-har knows (call_kw, "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_fast_manifest_reader_reads_what_the_toml_crate_reads() {
+        let mut fixtures: Vec<String> = std::fs::read_dir("fixtures")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .filter(|p| p.ends_with(".har"))
+            .collect();
+        fixtures.sort();
+        for fixture in fixtures {
+            let loaded = crate::template::load::Loaded::read(
+                std::slice::from_ref(&fixture),
+                &Default::default(),
+            )
+            .unwrap();
+            let manifest = loaded.extract(&Default::default()).manifest;
+            let text = manifest_text(&manifest).unwrap();
+            assert_eq!(
+                Manifest::parse_fast(&text).as_ref(),
+                Some(&manifest),
+                "{fixture}"
+            );
+            assert_eq!(
+                Manifest::parse_toml(&text, "t").unwrap(),
+                manifest,
+                "{fixture}"
+            );
+        }
     }
 
     #[test]

@@ -23,4 +23,5 @@ mod replay;
 mod secrets;
 mod shell;
 mod signatures;
+mod streaming;
 mod suite;
