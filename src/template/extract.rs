@@ -776,7 +776,9 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
         !asked[index].is_disjoint(created)
     });
     let visitor = correlate::Visitor { relations };
-    let mut producers: Vec<Producer> = Vec::new();
+    // By value: a request's integer is looked up among the answers that held that integer
+    // only, so linking stays linear in the size of a long capture.
+    let mut producers: HashMap<i64, Vec<Producer>> = HashMap::new();
     // Field and value of every link made on good evidence: where relations are silent (a
     // context's `partner_id`), the same value sent under the same field is the same record.
     let mut sent: HashMap<(String, i64), (Producer, correlate::Strength, String)> = HashMap::new();
@@ -789,7 +791,8 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
         let label = step.name();
         let mut link = |value: &mut Value, position: &Position| {
             let Some(id) = value.as_i64() else { return };
-            let choice = correlate::choose(id, position, &producers);
+            let held = producers.get(&id).map_or(&[][..], Vec::as_slice);
+            let choice = correlate::choose(id, position, held);
             let weak = choice
                 .as_ref()
                 .is_none_or(|c| c.strength < correlate::Strength::Cause);
@@ -831,7 +834,7 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
                             .collect(),
                     ),
                     (None, None) => {
-                        if let Some(returned) = producers.iter().rev().find(|p| p.value == id) {
+                        if let Some(returned) = held.last() {
                             literals.push(LiteralDef {
                                 at: position.at.to_string(),
                                 value: id,
@@ -906,7 +909,7 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
             continue;
         };
         let search = step.call.kwargs.get("name").and_then(Value::as_str);
-        producers.extend(correlate::producers(
+        for producer in correlate::producers(
             &correlate::Answer {
                 step: step.number,
                 label: &label,
@@ -920,7 +923,9 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
                 at: &at,
             },
             relations,
-        ));
+        ) {
+            producers.entry(producer.value).or_default().push(producer);
+        }
     }
 }
 
