@@ -247,7 +247,11 @@ pub fn created(
     relations: &Relations,
     about_created: impl Fn(usize, &BTreeSet<i64>) -> bool,
 ) -> Vec<BTreeSet<i64>> {
-    let mut seen: BTreeSet<i64> = BTreeSet::new();
+    // Where the model is known, by model: sale order 21 is news even where partner 21 was
+    // listed. Where it is not (a field or list the relations do not describe), any earlier
+    // sight of the number counts, to err on the side of "not new".
+    let mut seen: BTreeSet<(String, i64)> = BTreeSet::new();
+    let mut seen_anywhere: BTreeSet<i64> = BTreeSet::new();
     let mut highest: HashMap<String, i64> = HashMap::new();
     let mut all_created: BTreeSet<i64> = BTreeSet::new();
     let mut out = Vec::with_capacity(steps.len());
@@ -270,13 +274,27 @@ pub fn created(
                 None => !many2one,
             };
             let made_here = minted && matches!(sighting.place, Place::Record { .. });
-            if made_here || (may_hold_new && newer && !seen.contains(&sighting.value)) {
+            let modelled = matches!(
+                sighting.place,
+                Place::Record { model: Some(_), .. }
+                    | Place::Field {
+                        relation: Some(_),
+                        ..
+                    }
+            );
+            let unseen = if modelled {
+                !seen.contains(&(slot.clone(), sighting.value))
+            } else {
+                !seen_anywhere.contains(&sighting.value)
+            };
+            if made_here || (may_hold_new && newer && unseen) {
                 created.insert(sighting.value);
             }
         }
         for sighting in sightings {
-            seen.insert(sighting.value);
             let slot = sighting.place.slot();
+            seen.insert((slot.clone(), sighting.value));
+            seen_anywhere.insert(sighting.value);
             let high = highest.entry(slot).or_insert(sighting.value);
             *high = (*high).max(sighting.value);
         }
@@ -410,5 +428,23 @@ mod tests {
         assert_eq!(as_vec(&found[3]), Vec::<i64>::new());
         // A write's own answer: the message it wrote.
         assert_eq!(as_vec(&found[4]), [33]);
+        // A new order numbered like a partner listed before is new all the same.
+        let mut relations = Relations::default();
+        relations.learn(
+            Some("sale.order"),
+            Some("fields_get"),
+            &json!({"partner_id": {"type": "many2one", "relation": "res.partner"}}),
+        );
+        let listed = json!({"records": [{"id": 20, "partner_id": {"id": 21}}]});
+        let saved = json!([{"id": 21, "partner_id": {"id": 10}}]);
+        let found = created(
+            &[
+                step(Some("sale.order"), Some("web_search_read"), &listed, false),
+                step(Some("sale.order"), Some("web_save"), &saved, true),
+            ],
+            &relations,
+            |_, _| false,
+        );
+        assert_eq!(as_vec(&found[1]), [21]);
     }
 }
