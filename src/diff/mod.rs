@@ -18,6 +18,7 @@ pub use rules::{DEFAULT_IGNORES, Rule, Rules};
 pub use text::{Line, Tag, Unified, unified};
 pub use time::TimeShift;
 
+use crate::odoo::ids::name_pair;
 use crate::path::{Path, Segment};
 
 /// One difference: where, and the two values (`None` where one side has nothing).
@@ -165,13 +166,7 @@ pub fn compare_relative(
     comparison: &Comparison,
     limit: usize,
 ) -> Compared {
-    let mut walker = Walker {
-        comparison,
-        limit,
-        found: Compared::default(),
-        ids: HashMap::new(),
-        images: HashSet::new(),
-    };
+    let mut walker = Walker::new(comparison, limit);
     let mut at = Vec::new();
     walker.walk(baseline, live, &mut at, false);
     walker.found
@@ -182,13 +177,7 @@ pub fn compare_relative(
 /// baseline's value stays, so the new baseline still speaks of the capture's records and
 /// variables; everywhere else the live value is taken.
 pub fn merge_relative(baseline: &Value, live: &Value, comparison: &Comparison) -> Value {
-    let mut walker = Walker {
-        comparison,
-        limit: usize::MAX,
-        found: Compared::default(),
-        ids: HashMap::new(),
-        images: HashSet::new(),
-    };
+    let mut walker = Walker::new(comparison, usize::MAX);
     let mut at = Vec::new();
     walker.merge(baseline, live, &mut at, false)
 }
@@ -206,7 +195,16 @@ struct Walker<'c, 'a> {
     images: HashSet<(String, i64)>,
 }
 
-impl Walker<'_, '_> {
+impl<'c, 'a> Walker<'c, 'a> {
+    fn new(comparison: &'c Comparison<'a>, limit: usize) -> Self {
+        Walker {
+            comparison,
+            limit,
+            found: Compared::default(),
+            ids: HashMap::new(),
+            images: HashSet::new(),
+        }
+    }
     fn full(&self) -> bool {
         self.found.changes.len() >= self.limit
     }
@@ -254,10 +252,7 @@ impl Walker<'_, '_> {
                 } else {
                     (a.iter().collect(), b.iter().collect())
                 };
-                let pair = |items: &[&Value]| {
-                    items.len() == 2 && items[0].is_i64() && items[1].is_string()
-                };
-                let in_pair = pair(&a) && pair(&b);
+                let in_pair = name_pair(a.iter().copied()) && name_pair(b.iter().copied());
                 for index in 0..a.len().max(b.len()) {
                     at.push(Segment::Index(index));
                     match (a.get(index), b.get(index)) {
@@ -314,9 +309,7 @@ impl Walker<'_, '_> {
             (Value::Array(a), Value::Array(b))
                 if a.len() == b.len() && !self.comparison.unordered_at(at) =>
             {
-                let pair =
-                    |items: &[Value]| items.len() == 2 && items[0].is_i64() && items[1].is_string();
-                let in_pair = pair(a) && pair(b);
+                let in_pair = name_pair(a.iter()) && name_pair(b.iter());
                 let mut out = Vec::with_capacity(b.len());
                 for (index, (left, right)) in a.iter().zip(b).enumerate() {
                     at.push(Segment::Index(index));
@@ -350,7 +343,7 @@ impl Walker<'_, '_> {
                 Value::Object(out)
             }
             Value::Array(items) => {
-                let pair = items.len() == 2 && items[0].is_i64() && items[1].is_string();
+                let pair = name_pair(items.iter());
                 let mut out = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
                     at.push(Segment::Index(index));

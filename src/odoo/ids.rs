@@ -31,21 +31,31 @@ pub enum Place {
 }
 
 impl Place {
+    /// The model of the record the id names, when the answer or the relations say.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            Place::Record { model, .. } => model.as_deref(),
+            Place::Field { relation, .. } => relation.as_deref(),
+        }
+    }
+
     /// What kind of record the id names, to tell a new record from one seen before: the
     /// model when known, else the field or list it stood in.
     pub fn slot(&self) -> String {
-        match self {
-            Place::Record {
-                model: Some(model), ..
-            } => model.clone(),
-            Place::Record { slot, .. } => format!("list {slot}"),
-            Place::Field {
-                relation: Some(relation),
-                ..
-            } => relation.clone(),
-            Place::Field { field, .. } => format!("field {field}"),
+        match (self.model(), self) {
+            (Some(model), _) => model.to_string(),
+            (None, Place::Record { slot, .. }) => format!("list {slot}"),
+            (None, Place::Field { field, .. }) => format!("field {field}"),
         }
     }
+}
+
+/// `[id, "name"]`: a many2one as `read` gives it (and a `name_search` item), whose first
+/// element is a record id.
+pub fn name_pair<'v>(mut items: impl ExactSizeIterator<Item = &'v Value>) -> bool {
+    items.len() == 2
+        && items.next().is_some_and(Value::is_i64)
+        && items.next().is_some_and(Value::is_string)
 }
 
 /// One record id seen in an answer.
@@ -79,7 +89,7 @@ pub fn sightings(
             for (i, item) in items.iter().enumerate() {
                 match item {
                     Value::Number(_) => walker.push(item, at.index(i), record_of("result")),
-                    Value::Array(pair) if pair.len() == 2 && pair[1].is_string() => {
+                    Value::Array(pair) if name_pair(pair.iter()) => {
                         walker.push(&pair[0], at.index(i).index(0), record_of("result"))
                     }
                     Value::Object(_) => walker.record(item, &at.index(i), model),
@@ -164,9 +174,7 @@ impl Walker<'_> {
             match value {
                 Value::Number(_) => self.push(value, here, place(false)),
                 // many2one as read() gives it: [id, "name"].
-                Value::Array(pair)
-                    if pair.len() == 2 && pair[0].is_i64() && pair[1].is_string() =>
-                {
+                Value::Array(pair) if name_pair(pair.iter()) => {
                     self.push(&pair[0], here.index(0), place(false))
                 }
                 // x2many ids, or records when a specification asked for their fields.
@@ -274,15 +282,7 @@ pub fn created(
                 None => !many2one,
             };
             let made_here = minted && matches!(sighting.place, Place::Record { .. });
-            let modelled = matches!(
-                sighting.place,
-                Place::Record { model: Some(_), .. }
-                    | Place::Field {
-                        relation: Some(_),
-                        ..
-                    }
-            );
-            let unseen = if modelled {
+            let unseen = if sighting.place.model().is_some() {
                 !seen.contains(&(slot.clone(), sighting.value))
             } else {
                 !seen_anywhere.contains(&sighting.value)

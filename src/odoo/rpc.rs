@@ -135,6 +135,17 @@ impl Dialect {
         }
     }
 
+    /// Where a stored answer keeps its result, and the path to it: `$.result` in a JSON-RPC
+    /// envelope (none when the method returned nothing), the whole JSON-2 answer. Unlike
+    /// [`Dialect::outcome`] it does not tell errors apart: ids are looked for in either.
+    pub fn result_at(self, document: &Value) -> Option<(&Value, crate::path::Path)> {
+        let root = crate::path::Path::root();
+        match self {
+            Dialect::JsonRpc => document.get("result").map(|r| (r, root.key("result"))),
+            Dialect::Json2 => Some((document, root)),
+        }
+    }
+
     /// A result, or Odoo's error, shaped as this dialect's answer: what a step of this dialect
     /// stores when the other dialect carried its answer.
     pub fn document(self, outcome: Result<Value, &OdooError>) -> Value {

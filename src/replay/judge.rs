@@ -138,7 +138,7 @@ impl Judge {
                 StepFacts {
                     model: step.model.as_deref(),
                     method: step.method.as_deref(),
-                    json2: step.kind == crate::odoo::Kind::Json2,
+                    dialect: step.kind.dialect(),
                     writes: !step.read_only,
                     baseline: loaded.baseline,
                     captured_time: step.captured_time.as_deref(),

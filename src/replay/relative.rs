@@ -12,14 +12,15 @@ use serde_json::{Map, Value};
 use crate::diff::{Relative, TimeShift};
 use crate::odoo::ids;
 use crate::odoo::relations::Relations;
-use crate::path::Path;
+use crate::odoo::rpc::Dialect;
 
 /// One step, as far as relative baselines care.
 pub struct StepFacts<'a> {
     pub model: Option<&'a str>,
     pub method: Option<&'a str>,
-    /// JSON-2 answers are the result itself; others keep it under `result`.
-    pub json2: bool,
+    /// How its answers are shaped: JSON-2 answers are the result itself, others keep it
+    /// under `result`.
+    pub dialect: Dialect,
     pub writes: bool,
     pub baseline: Option<&'a Value>,
     /// When the capture made the call (ISO 8601).
@@ -90,15 +91,9 @@ pub fn relative(
         .map(|step| ids::Answered {
             model: step.model,
             method: step.method,
-            result: step.baseline.and_then(|baseline| {
-                if step.json2 {
-                    Some((baseline, Path::root()))
-                } else {
-                    baseline
-                        .get("result")
-                        .map(|result| (result, Path::root().key("result")))
-                }
-            }),
+            result: step
+                .baseline
+                .and_then(|baseline| step.dialect.result_at(baseline)),
             writes: step.writes,
         })
         .collect();
@@ -136,7 +131,7 @@ mod tests {
         let step = |method, writes, baseline, time| StepFacts {
             model: Some("res.partner"),
             method: Some(method),
-            json2: false,
+            dialect: Dialect::JsonRpc,
             writes,
             baseline: Some(baseline),
             captured_time: Some(time),

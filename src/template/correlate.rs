@@ -189,10 +189,7 @@ pub fn producers(answer: &Answer, relations: &Relations) -> Vec<Producer> {
     .into_iter()
     .filter_map(|sighting| {
         let evidence = if answer.created.contains(&sighting.value) {
-            let model = match &sighting.place {
-                Place::Record { model, .. } => model.clone(),
-                Place::Field { relation, .. } => relation.clone(),
-            };
+            let model = sighting.place.model().map(str::to_string);
             match (&sighting.place, mints) {
                 (Place::Record { .. }, true) => Evidence::Minted(model),
                 _ => Evidence::SideEffect(model),

@@ -671,7 +671,7 @@ fn relations_of(exchanges: &[Exchange], calls: &[OdooCall], steps: &[Draft]) -> 
             continue;
         }
         if let Some(baseline) = baseline_document(exchange, call)
-            && let Some((result, _)) = result_of(call.kind, &baseline)
+            && let Some((result, _)) = call.kind.dialect().result_at(&baseline)
         {
             relations.learn(call.model.as_deref(), call.method.as_deref(), result);
         }
@@ -716,16 +716,6 @@ fn weak_links_noted(steps: &[Draft], notes: &mut Vec<String>) {
     }
 }
 
-/// Where a step's answer keeps its result: `$.result`, or the whole answer for JSON-2.
-fn result_of(kind: Kind, baseline: &Value) -> Option<(&Value, Path)> {
-    match kind {
-        Kind::Json2 => Some((baseline, Path::root())),
-        _ => baseline
-            .get("result")
-            .map(|r| (r, Path::root().key("result"))),
-    }
-}
-
 /// The ids a call was asked about (`args[0]`, JSON-2 `ids`).
 fn asked_ids(call: &OdooCall) -> BTreeSet<i64> {
     call.ids
@@ -760,7 +750,9 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
         .map(|(step, baseline)| ids::Answered {
             model: step.call.model.as_deref(),
             method: step.call.method.as_deref(),
-            result: baseline.as_ref().and_then(|b| result_of(step.kind, b)),
+            result: baseline
+                .as_ref()
+                .and_then(|b| step.kind.dialect().result_at(b)),
             writes: !step.read_only,
         })
         .collect();
@@ -904,7 +896,7 @@ fn link_steps(steps: &mut [Draft], relations: &Relations) {
         step.literals = literals;
         let Some((result, at)) = baselines[index]
             .as_ref()
-            .and_then(|b| result_of(step.kind, b))
+            .and_then(|b| step.kind.dialect().result_at(b))
         else {
             continue;
         };
