@@ -119,21 +119,14 @@ fn server_relations(
     models: &[String],
 ) -> Result<(Relations, Vec<String>)> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let captured = |name: &str| {
-        manifest
-            .variables
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .filter(|v| *v != crate::secret::REDACTED)
-            .map(str::to_string)
-    };
     let credentials = Credentials {
-        db: env("ODOO_DB").or_else(|| captured("db")),
-        login: env("ODOO_LOGIN").or_else(|| captured("login")),
+        db: env("ODOO_DB"),
+        login: env("ODOO_LOGIN"),
         password: env("ODOO_PASSWORD").map(Secret::new),
         api_key: env("ODOO_API_KEY").map(Secret::new),
         uid: None,
-    };
+    }
+    .or_captured(&manifest.variables);
     if credentials.password.is_none() && credentials.api_key.is_none() {
         return Ok((
             Relations::default(),

@@ -60,6 +60,25 @@ pub struct Credentials {
     pub uid: Option<i64>,
 }
 
+impl Credentials {
+    /// These credentials, the database and login the suite captured filling the gaps (never a
+    /// value redaction left in their place).
+    pub fn or_captured(self, variables: &std::collections::BTreeMap<String, Value>) -> Credentials {
+        let captured = |name: &str| {
+            variables
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|v| *v != crate::secret::REDACTED)
+                .map(str::to_string)
+        };
+        Credentials {
+            db: self.db.or_else(|| captured("db")),
+            login: self.login.or_else(|| captured("login")),
+            ..self
+        }
+    }
+}
+
 /// A request ready to send, but for the session cookie, which is added at send time.
 #[derive(Debug, Clone)]
 pub struct Prepared {

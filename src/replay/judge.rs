@@ -202,12 +202,7 @@ impl Judge {
             warnings: step
                 .literals
                 .iter()
-                .map(|l| {
-                    format!(
-                        "sends {} as a literal at {}; {} returned it in the capture",
-                        l.value, l.at, l.returned_by
-                    )
-                })
+                .map(|l| format!("{} in the capture", l.describe()))
                 .collect(),
             live: None,
         };

@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 use super::auth::{Credentials, Mode};
 use crate::diff::Rules;
 use crate::secret::Secret;
-use crate::template::redact::REDACTED;
 use crate::template::suite::Suite;
 
 /// A replay, resolved.
@@ -69,20 +68,9 @@ impl Plan {
     /// The credentials to log in with: those given, else the database and login the suite
     /// captured (never a value redaction left in their place).
     pub fn credentials(&self, suite: &Suite) -> Credentials {
-        let variables = &suite.manifest.variables;
-        let captured = |name: &str| {
-            variables
-                .get(name)
-                .and_then(Value::as_str)
-                .filter(|v| *v != REDACTED)
-                .map(str::to_string)
-        };
-        let given = self.credentials.clone();
-        Credentials {
-            db: given.db.or_else(|| captured("db")),
-            login: given.login.or_else(|| captured("login")),
-            ..given
-        }
+        self.credentials
+            .clone()
+            .or_captured(&suite.manifest.variables)
     }
 
     /// Server B's credentials: those given for it, else A's (`a`). A's uid stands for B's

@@ -705,13 +705,7 @@ fn weak_links_noted(steps: &[Draft], notes: &mut Vec<String>) {
             ));
         }
         for literal in &step.literals {
-            notes.push(format!(
-                "{} sends {} as a literal at {}; {} returned it",
-                step.name(),
-                literal.value,
-                literal.at,
-                literal.returned_by
-            ));
+            notes.push(format!("{} {}", step.name(), literal.describe()));
         }
     }
 }

@@ -129,6 +129,17 @@ pub struct LiteralDef {
     pub returned_by: String,
 }
 
+impl LiteralDef {
+    /// `sends 45 as a literal at $.args[0][0]; 011-sale.order.read $.result[0].order_line[0]
+    /// returned it`: what extract notes and replay warns.
+    pub fn describe(&self) -> String {
+        format!(
+            "sends {} as a literal at {}; {} returned it",
+            self.value, self.at, self.returned_by
+        )
+    }
+}
+
 /// A value taken from a step's response: `name` is the variable later templates use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
