@@ -201,37 +201,29 @@ impl Auth {
         ids: Option<Vec<i64>>,
         named: Value,
     ) -> std::result::Result<Value, String> {
-        let args: Vec<Value> = ids.iter().map(|ids| json!(ids)).collect();
+        let call = ModelCall {
+            model: model.to_string(),
+            method: method.to_string(),
+            args: ids.map(|ids| vec![json!(ids)]).unwrap_or_default(),
+            kwargs: named.as_object().cloned().unwrap_or_default(),
+        };
         let (route, body, headers) = match self.mode {
+            // Every argument is named already: no signature is needed.
             Mode::Json2 => {
-                let mut body = named.as_object().cloned().unwrap_or_default();
-                if let Some(ids) = ids {
-                    body.insert("ids".into(), json!(ids));
-                }
-                (
-                    format!("/json/2/{model}/{method}"),
-                    Value::Object(body),
-                    self.json2_headers(),
-                )
+                let (route, body) = call.json2_with(None).map_err(|why| why.0)?;
+                (route, body, self.json2_headers())
             }
             Mode::Jsonrpc => {
-                let secret = self.secret().unwrap_or_default();
-                (
-                    "/jsonrpc".to_string(),
-                    json!({"jsonrpc": "2.0", "method": "call", "id": 0, "params": {"service": "object", "method": "execute_kw",
-                        "args": [self.db, self.uid, secret, model, method, args, named]}}),
-                    Vec::new(),
-                )
+                let secret = json!(self.secret().unwrap_or_default());
+                let body = call.execute_kw(&json!(self.db), &json!(self.uid), &secret, 0);
+                ("/jsonrpc".to_string(), body, Vec::new())
             }
             _ => {
-                let mut headers = Vec::new();
-                if let Some(cookie) = self.cookie.lock().await.as_ref() {
-                    headers.push(("Cookie".to_string(), format!("session_id={cookie}")));
-                }
+                let (route, body) = call.call_kw(0);
                 (
-                    format!("/web/dataset/call_kw/{model}/{method}"),
-                    json!({"jsonrpc": "2.0", "method": "call", "id": 0, "params": {"model": model, "method": method, "args": args, "kwargs": named}}),
-                    headers,
+                    route,
+                    body,
+                    self.cookie_header().await.into_iter().collect(),
                 )
             }
         };
@@ -425,12 +417,18 @@ impl Auth {
     /// The headers to send with a prepared request, the session cookie among them.
     pub async fn headers(&self, prepared: &Prepared) -> Vec<(String, String)> {
         let mut headers = prepared.headers.clone();
-        if prepared.web
-            && let Some(cookie) = self.cookie.lock().await.as_ref()
-        {
-            headers.push(("Cookie".into(), format!("session_id={cookie}")));
+        if prepared.web {
+            headers.extend(self.cookie_header().await);
         }
         headers
+    }
+
+    /// The web session's cookie, once logged in.
+    async fn cookie_header(&self) -> Option<(String, String)> {
+        let cookie = self.cookie.lock().await;
+        cookie
+            .as_ref()
+            .map(|c| ("Cookie".to_string(), format!("session_id={c}")))
     }
 
     /// The secret values this run uses, to keep them out of reports and saved HARs.
