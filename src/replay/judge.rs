@@ -319,6 +319,8 @@ impl Judge {
     fn learn_ids(&self, run: &StepRun, expected: &Value, live: &Value) {
         let step = self.suite.step(run.index);
         let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        // Before the step's own captures: a record already mapped is not one it created.
+        self.learn_created(&step, expected, live, &mut learned);
         for (_, path) in step.captures() {
             if let (Some(a), Some(b)) = (
                 path.get(expected).and_then(Value::as_i64),
@@ -327,12 +329,16 @@ impl Judge {
                 learned.ids.insert(a, b);
             }
         }
+    }
+
+    /// The records a creating step made, the captured one against the run's, record by
+    /// record in the same places of its answer; kept for `--cleanup`.
+    fn learn_created(&self, step: &Step, expected: &Value, live: &Value, learned: &mut Learned) {
         let method = step.method.as_deref().unwrap_or("");
         let creating = crate::odoo::methods::mints_ids(method) || method == "web_save";
         if !creating {
             return;
         }
-        // What the create answered, record by record, in the same places.
         let dialect = step.kind.dialect();
         let (Ok(Some(baseline)), Ok(Some(answer))) =
             (dialect.outcome(expected), dialect.outcome(live))
@@ -357,10 +363,12 @@ impl Judge {
         let now: HashMap<String, i64> = made(answer).into_iter().collect();
         let mut created = self.created.lock().unwrap_or_else(|p| p.into_inner());
         for (path, captured) in made(baseline) {
-            // A web_save of an existing record answers that record: only a new one counts.
-            if let Some(new) = now.get(&path)
-                && (method != "web_save" || self.relative.fresh_ids.contains(&captured))
-            {
+            // A web_save of an existing record answers that record: only a new one counts,
+            // and a record an earlier step created is written here, not created again.
+            let new_here = method != "web_save"
+                || (self.relative.fresh_ids.contains(&captured)
+                    && !learned.ids.contains_key(&captured));
+            if let (Some(new), true) = (now.get(&path), new_here) {
                 learned.ids.entry(captured).or_insert(*new);
                 if let Some(model) = &step.model {
                     created.push(Created {

@@ -510,6 +510,46 @@ fn cleanup_deletes_what_the_run_created_and_says_what_it_could_not() {
         // the same.
         assert_eq!(odoo.records("res.partner").len(), partners);
     }
+    // A form saved twice creates its record once: the second save writes it, and cleanup
+    // deletes it once.
+    let form = dir.join("form.har");
+    let mut rec = Recorder::new(&odoo.url);
+    rec.login(DB, LOGIN, PASSWORD);
+    let spec = json!({"name": {}});
+    let saved = rec.call_kw(
+        "res.partner",
+        "web_save",
+        json!([[], {"name": "Saved Twice"}]),
+        json!({"specification": spec}),
+    );
+    rec.call_kw(
+        "res.partner",
+        "web_save",
+        json!([[saved[0]["id"]], {"name": "Saved Twice, Renamed"}]),
+        json!({"specification": spec}),
+    );
+    rec.save(&form);
+    let partners = odoo.records("res.partner").len();
+    let run = replay(
+        &odoo.url,
+        DB,
+        &form.to_string_lossy(),
+        &["--mode", "session", "--cleanup"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let cleaned: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("cleanup:"))
+        .collect();
+    assert_eq!(cleaned.len(), 1, "{}", run.stderr);
+    assert!(
+        cleaned[0].contains("deleted res.partner")
+            && cleaned[0].contains("001-res.partner.web_save"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(odoo.records("res.partner").len(), partners);
     // A confirmed quotation cannot be deleted: said, not hidden.
     let sale = dir.join("sale.har");
     let shop = FakeOdoo::start();
