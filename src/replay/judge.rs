@@ -81,6 +81,31 @@ pub struct Verdict {
     pub live: Option<Value>,
 }
 
+#[cfg(test)]
+impl Verdict {
+    /// A report test's step: a partner read the server answered with 200 in 12 ms, nothing
+    /// changed, learned or warned about.
+    pub(crate) fn sample(step: &str, kind: Kind) -> Verdict {
+        Verdict {
+            step: step.into(),
+            model: Some("res.partner".into()),
+            method: Some("read".into()),
+            verdict: kind,
+            reason: String::new(),
+            unsendable: false,
+            status: Some(200),
+            duration_ms: 12.0,
+            attempts: 1,
+            changed_paths: Vec::new(),
+            diff: Unified::default(),
+            learned_noise: Vec::new(),
+            time_shifted: Vec::new(),
+            warnings: Vec::new(),
+            live: None,
+        }
+    }
+}
+
 /// Judges steps as they end, remembering what the run made of the capture's records.
 pub struct Judge {
     pub suite: Arc<Suite>,

@@ -53,7 +53,6 @@ pub fn errors_as_differences(mut verdict: Verdict, run: &StepRun, a: Option<&Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::Unified;
     use crate::odoo::Kind as CallKind;
     use crate::odoo::rpc::{Dialect, OdooError};
     use crate::replay::runner::Answered;
@@ -79,21 +78,10 @@ mod tests {
 
     fn failed(reason: &str) -> Verdict {
         Verdict {
-            step: "001a-res.partner.search_read".into(),
-            model: Some("res.partner".into()),
             method: Some("search_read".into()),
-            verdict: Kind::Failed,
             reason: reason.into(),
-            status: Some(200),
             duration_ms: 1.0,
-            attempts: 1,
-            changed_paths: Vec::new(),
-            diff: Unified::default(),
-            learned_noise: Vec::new(),
-            time_shifted: Vec::new(),
-            warnings: Vec::new(),
-            unsendable: false,
-            live: None,
+            ..Verdict::sample("001a-res.partner.search_read", Kind::Failed)
         }
     }
 

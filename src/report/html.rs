@@ -298,33 +298,13 @@ const SCRIPT: &str = r#"
 mod tests {
     use super::*;
 
-    fn verdict(step: &str, kind: Kind) -> Verdict {
-        Verdict {
-            step: step.into(),
-            model: Some("res.partner".into()),
-            method: Some("read".into()),
-            verdict: kind,
-            reason: String::new(),
-            status: Some(200),
-            duration_ms: 12.0,
-            attempts: 1,
-            changed_paths: Vec::new(),
-            diff: Default::default(),
-            learned_noise: Vec::new(),
-            time_shifted: Vec::new(),
-            warnings: Vec::new(),
-            unsendable: false,
-            live: None,
-        }
-    }
-
     #[test]
     fn failures_come_first_and_counts_add_up() {
         let verdicts = vec![
-            verdict("001-a", Kind::Passed),
-            verdict("002-b", Kind::Differs),
-            verdict("003-c", Kind::Failed),
-            verdict("004-d", Kind::Skipped),
+            Verdict::sample("001-a", Kind::Passed),
+            Verdict::sample("002-b", Kind::Differs),
+            Verdict::sample("003-c", Kind::Failed),
+            Verdict::sample("004-d", Kind::Skipped),
         ];
         let page = render("suite/", &verdicts);
         let at = |name: &str| {
@@ -344,7 +324,7 @@ mod tests {
     #[test]
     fn a_hostile_value_is_shown_as_text_never_as_markup() {
         let hostile = "<script>alert('x')</script><img src=x onerror=alert(1)>\"&";
-        let mut differs = verdict(&format!("005-{hostile}"), Kind::Differs);
+        let mut differs = Verdict::sample(&format!("005-{hostile}"), Kind::Differs);
         differs.reason = format!("1 path changed: $.result[0].name: \"a\" → \"{hostile}\"");
         differs.changed_paths = vec![format!("$.result[0].name: \"a\" → \"{hostile}\"")];
         differs.diff =
@@ -374,7 +354,7 @@ mod tests {
 
     #[test]
     fn what_a_passed_step_still_asks_a_person_is_shown() {
-        let mut step = verdict("012-sale.order.line.read", Kind::Passed);
+        let mut step = Verdict::sample("012-sale.order.line.read", Kind::Passed);
         step.warnings =
             vec!["sends 45 as a literal at $.args[0][0]; 011 returned it <here>".into()];
         step.time_shifted = vec!["$.result[0].date_order".into()];

@@ -111,21 +111,10 @@ mod tests {
 
     fn verdict(step: &str, kind: Kind, reason: &str) -> Verdict {
         Verdict {
-            step: step.into(),
-            model: Some("res.partner".into()),
-            method: Some("read".into()),
-            verdict: kind,
             reason: reason.into(),
-            status: Some(200),
-            duration_ms: 12.0,
-            attempts: 1,
             changed_paths: vec!["$.result[0].phone: \"1\" → \"2\"".into()],
             diff: crate::diff::unified(&json!({"phone": "1"}), &json!({"phone": "2"})),
-            learned_noise: vec![],
-            time_shifted: vec![],
-            warnings: vec![],
-            unsendable: false,
-            live: None,
+            ..Verdict::sample(step, kind)
         }
     }
 
