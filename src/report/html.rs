@@ -183,25 +183,24 @@ fn detail(html: &mut String, verdict: &Verdict) {
         }
         html.push_str("</pre></details>");
     }
-    if !verdict.time_shifted.is_empty() {
-        let shifted: Vec<String> = verdict.time_shifted.iter().map(|p| escape(p)).collect();
-        let _ = write!(
-            html,
-            "<p class=\"noise\">Moved with the clock, equal: <code>{}</code></p>",
-            shifted.join("</code>, <code>")
-        );
-    }
+    ignored_paths(html, "Moved with the clock, equal", &verdict.time_shifted);
     for warning in &verdict.warnings {
         let _ = write!(html, "<p class=\"warning\">Check: {}</p>", escape(warning));
     }
-    if !verdict.learned_noise.is_empty() {
-        let noise: Vec<String> = verdict.learned_noise.iter().map(|p| escape(p)).collect();
-        let _ = write!(
-            html,
-            "<p class=\"noise\">Learned noise, ignored here: <code>{}</code></p>",
-            noise.join("</code>, <code>")
-        );
+    ignored_paths(html, "Learned noise, ignored here", &verdict.learned_noise);
+}
+
+/// Paths the comparison let pass, under what let them pass; nothing when there are none.
+fn ignored_paths(html: &mut String, why: &str, paths: &[String]) {
+    if paths.is_empty() {
+        return;
     }
+    let paths: Vec<String> = paths.iter().map(|p| escape(p)).collect();
+    let _ = write!(
+        html,
+        "<p class=\"noise\">{why}: <code>{}</code></p>",
+        paths.join("</code>, <code>")
+    );
 }
 
 const STYLE: &str = r#"
@@ -358,8 +357,16 @@ mod tests {
         step.warnings =
             vec!["sends 45 as a literal at $.args[0][0]; 011 returned it <here>".into()];
         step.time_shifted = vec!["$.result[0].date_order".into()];
+        step.learned_noise = vec![
+            "$.result[0].write_date".into(),
+            "$.result[0][\"<b>\"]".into(),
+        ];
         let page = render("suite", &[step]);
         assert!(page.contains("<p class=\"warning\">Check: sends 45 as a literal at $.args[0][0]; 011 returned it &lt;here&gt;</p>"), "{page}");
         assert!(page.contains("Moved with the clock, equal: <code>$.result[0].date_order</code>"));
+        assert!(
+            page.contains("<p class=\"noise\">Learned noise, ignored here: <code>$.result[0].write_date</code>, <code>$.result[0][&quot;&lt;b&gt;&quot;]</code></p>"),
+            "{page}"
+        );
     }
 }
