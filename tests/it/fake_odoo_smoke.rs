@@ -1,8 +1,7 @@
 //! The tests' Odoo-compatible server answers like Odoo: checked with raw HTTP, no odoo-har code.
 
-use crate::fake_odoo;
+use crate::{common, fake_odoo};
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,45 +11,25 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// A JSON POST to the fake Odoo at `url`: the status, the headers and the JSON answer.
 fn post(
     url: &str,
     path: &str,
     body: &Value,
     headers: &[(&str, &str)],
 ) -> (u16, Vec<(String, String)>, Value) {
-    let addr = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let body = body.to_string();
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    let answered = common::post_raw(
+        url.trim_start_matches("http://"),
+        path,
+        &all,
+        &body.to_string(),
     );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
     (
-        status,
-        headers,
-        serde_json::from_str(body).unwrap_or(Value::Null),
+        answered.status,
+        answered.headers,
+        serde_json::from_str(&answered.body).unwrap_or(Value::Null),
     )
 }
 

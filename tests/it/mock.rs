@@ -4,7 +4,7 @@
 use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -46,18 +46,13 @@ fn post(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
 
 /// One POST of any body over a fresh connection: the status and the body.
 fn post_raw(addr: SocketAddr, path: &str, content_type: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
-    (status, body.to_string())
+    let answered = common::post_raw(
+        &addr.to_string(),
+        path,
+        &[("Content-Type", content_type)],
+        body,
+    );
+    (answered.status, answered.body)
 }
 
 fn call_kw(model: &str, method: &str, args: Value, kwargs: Value) -> Value {

@@ -1,8 +1,9 @@
-//! What the integration tests share: running the binary as a user would, and the fake
-//! secrets the fixtures carry.
+//! What the integration tests share: running the binary as a user would, posting to a test
+//! server by hand, and the fake secrets the fixtures carry.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
 /// The fake secrets fixtures/generate.py writes into the fixtures.
@@ -94,4 +95,49 @@ pub fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> 
     }
     out.sort();
     out
+}
+
+/// What a test server answered a hand-written request.
+pub struct Answered {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// One POST over a fresh connection to a test server at `addr` (host:port), written by hand
+/// so that the test, not an HTTP library, decides every header; `Content-Length` and
+/// `Connection: close` are added.
+pub fn post_raw(addr: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answered {
+    let mut stream = TcpStream::connect(addr).expect("the test server listens");
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    stream
+        .write_all(request.as_bytes())
+        .expect("the request is written");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .expect("the answer is read");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    Answered {
+        status,
+        headers,
+        body: body.to_string(),
+    }
 }

@@ -4,9 +4,6 @@
 //! database), as users replay theirs.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use serde_json::{Value, json};
 
 /// The web client's context, with `bin_size` as it always sends it.
@@ -104,35 +101,20 @@ impl Recorder {
 
     fn post(&mut self, path: &str, body: &str) -> String {
         let started = now_iso();
-        let addr = self.url.trim_start_matches("http://").to_string();
-        let mut stream = TcpStream::connect(&addr).expect("the test server listens");
-        let cookie = self
-            .cookie
-            .as_ref()
-            .map(|c| format!("Cookie: session_id={c}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("the request is written");
-        let mut answer = String::new();
-        stream
-            .read_to_string(&mut answer)
-            .expect("the answer is read");
-        let (head, answer_body) = answer.split_once("\r\n\r\n").expect("a head and a body");
-        let status: u16 = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let cookie = self.cookie.as_ref().map(|sid| format!("session_id={sid}"));
+        let mut request_headers = vec![("Content-Type", "application/json")];
+        request_headers.extend(cookie.as_deref().map(|value| ("Cookie", value)));
+        let answered = crate::common::post_raw(
+            self.url.trim_start_matches("http://"),
+            path,
+            &request_headers,
+            body,
+        );
+        let (status, answer_body) = (answered.status, answered.body.as_str());
         let mut response_headers =
             vec![json!({"name": "Content-Type", "value": "application/json"})];
-        for line in head.lines().skip(1) {
-            if let Some((name, value)) = line.split_once(": ")
-                && name.eq_ignore_ascii_case("set-cookie")
-            {
+        for (name, value) in &answered.headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
                 response_headers.push(json!({"name": "Set-Cookie", "value": value}));
                 if let Some(sid) = value
                     .strip_prefix("session_id=")
@@ -142,11 +124,10 @@ impl Recorder {
                 }
             }
         }
-        let mut request_headers =
-            vec![json!({"name": "Content-Type", "value": "application/json"})];
-        if !cookie.is_empty() {
-            request_headers.push(json!({"name": "Cookie", "value": cookie.trim_start_matches("Cookie: ").trim_end()}));
-        }
+        let request_headers: Vec<Value> = request_headers
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
         self.entries.push(json!({
             "startedDateTime": started,
             "time": 1.0,
