@@ -159,7 +159,7 @@ fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let rate = |d: Duration| calls as f64 / d.as_secs_f64();
     println!(
-        "bare reqwest loop:        median {:>6.1} ms ({:>6.0} calls/s), best {:>6.1} ms",
+        "bare hyper loop:        median {:>6.1} ms ({:>6.0} calls/s), best {:>6.1} ms",
         ms(bare_median),
         rate(bare_median),
         ms(bare_best)
@@ -241,7 +241,7 @@ fn whole_commands(
     }
     let (median, best) = timed(5, || runtime.block_on(bare_loop(url, suite)));
     println!(
-        "  bare reqwest loop (in process, sending only) median {:>7.1} ms ({:>6.0} calls/s), best {:>7.1} ms",
+        "  bare hyper loop (in process, sending only) median {:>7.1} ms ({:>6.0} calls/s), best {:>7.1} ms",
         ms(median),
         rate(calls, median),
         ms(best)
@@ -345,13 +345,10 @@ async fn replay(url: &str, suite: &Suite) -> Duration {
     elapsed
 }
 
-/// The same bodies, posted by a plain reqwest loop with the same concurrency.
+/// The same bodies, posted by a bare hyper loop as oha sends: one connection per worker,
+/// each sending its next body as soon as the last answer is in.
 async fn bare_loop(url: &str, suite: &Suite) -> Duration {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(jobs())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
+    use http_body_util::{BodyExt, Full};
     // The very bytes the replay sends: rendered and converted before the clock starts.
     let (renderer, values) = prepared(suite, 2);
     let bodies: Vec<bytes::Bytes> = (0..suite.manifest.steps.len())
@@ -370,25 +367,41 @@ async fn bare_loop(url: &str, suite: &Suite) -> Duration {
         })
         .collect();
     let bodies = Arc::new(bodies);
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs()));
-    let target = format!("{url}/jsonrpc");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let authority = url.trim_start_matches("http://").to_string();
     let start = Instant::now();
     let cpu = cpu_ms();
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..bodies.len() {
-        let permit = semaphore.clone().acquire_owned().await.expect("semaphore");
-        let (http, bodies, target) = (http.clone(), bodies.clone(), target.clone());
+    for _ in 0..jobs() {
+        let (bodies, next, authority) = (bodies.clone(), next.clone(), authority.clone());
         tasks.spawn(async move {
-            let response = http
-                .post(&target)
-                .header("Content-Type", "application/json")
-                .body(bodies[i].clone())
-                .send()
+            let stream = tokio::net::TcpStream::connect(&authority)
                 .await
-                .expect("sent");
-            let bytes = response.bytes().await.expect("body");
-            drop(permit);
-            bytes.len()
+                .expect("connect");
+            stream.set_nodelay(true).expect("nodelay");
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .expect("handshake");
+            tokio::spawn(connection);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else { break };
+                let request = hyper::Request::post("/jsonrpc")
+                    .header("host", authority.as_str())
+                    .header("content-type", "application/json")
+                    .body(Full::new(body.clone()))
+                    .expect("request");
+                sender.ready().await.expect("ready");
+                let response = sender.send_request(request).await.expect("sent");
+                let bytes = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes();
+                assert!(!bytes.is_empty());
+            }
         });
     }
     while tasks.join_next().await.is_some() {}

@@ -2,24 +2,38 @@
 //! user says `--insecure`. Failures are classified by what they mean for a retry: whether the
 //! request can have reached the server.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper_util::rt::TokioIo;
+
+use super::connect::{Connector, Proxy, Target};
 
 /// An HTTP answer, whatever its status.
 #[derive(Debug, Clone)]
 pub struct HttpReply {
     pub status: u16,
     /// Kept as received: most runs never read them, and copying them out costs per step.
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: HeaderMap,
     pub body: Bytes,
     pub elapsed: Duration,
 }
-
 impl HttpReply {
     /// The first header of that name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Where a redirect (3xx with a `Location`) points.
+    pub fn redirect(&self) -> Option<&str> {
+        (300..400)
+            .contains(&self.status)
+            .then(|| self.header("location"))
+            .flatten()
     }
 
     /// Every value of a header (`Set-Cookie` comes once per cookie).
@@ -94,42 +108,99 @@ impl Fault {
     }
 }
 
-/// An HTTP client bound to one Odoo.
+/// An HTTP/1.1 client bound to one Odoo: it keeps the connections it opened and sends each
+/// request on an idle one, so `--jobs N` workers hold at most N connections.
+///
+/// It is hyper's connection, not a general-purpose client: a replay sends tens of thousands
+/// of small POSTs to one host, and everything a general client does per request (URL
+/// parsing, pool keys, redirect and proxy policies) was most of the time they took.
 #[derive(Clone, Debug)]
 pub struct Client {
-    http: reqwest::Client,
-    base: String,
-    timeout: Duration,
+    shared: Arc<Shared>,
 }
 
+#[derive(Debug)]
+struct Shared {
+    base: String,
+    /// The path the base URL has before each route (`/odoo` in `https://host/odoo`).
+    prefix: String,
+    host: HeaderValue,
+    connector: ConnectorDebug,
+    timeout: Duration,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+/// The connector, shown without its TLS settings.
+struct ConnectorDebug(Connector);
+
+impl std::fmt::Debug for ConnectorDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connector")
+    }
+}
+
+const USER_AGENT: &str = concat!("odoo-har/", env!("CARGO_PKG_VERSION"));
+
 impl Client {
-    /// A client for the Odoo at `base` (`https://mycompany.odoo.com`).
+    /// A client for the Odoo at `base` (`https://mycompany.odoo.com`), through the proxy
+    /// the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
     pub fn new(
         base: &str,
         insecure: bool,
         timeout: Duration,
         connections: usize,
     ) -> Result<Client, String> {
+        let env = |name: &str| std::env::var(name).ok();
+        Client::with_env(base, insecure, timeout, connections, env)
+    }
+
+    /// [`Client::new`] with the environment given, so tests need not change the process's.
+    pub fn with_env(
+        base: &str,
+        insecure: bool,
+        timeout: Duration,
+        connections: usize,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Client, String> {
         let parsed = url::Url::parse(base).map_err(|e| format!("--url {base}: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("--url {base}: give an http:// or https:// address"));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .danger_accept_invalid_certs(insecure)
-            .pool_max_idle_per_host(connections.max(1))
-            .user_agent(concat!("odoo-har/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+        let tls = match parsed.scheme() {
+            "http" => false,
+            "https" => true,
+            _ => return Err(format!("--url {base}: give an http:// or https:// address")),
+        };
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| format!("--url {base}: the address has no host"))?;
+        let target = Target {
+            tls,
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            port: parsed
+                .port_or_known_default()
+                .unwrap_or(if tls { 443 } else { 80 }),
+        };
+        let proxy = Proxy::for_target(&target, env)?;
+        let host =
+            HeaderValue::from_str(&target.authority()).map_err(|e| format!("--url {base}: {e}"))?;
+        let connector = Connector::new(target, proxy, insecure)?;
+        let base = base.trim_end_matches('/').to_string();
+        let prefix = parsed.path().trim_end_matches('/').to_string();
         Ok(Client {
-            http,
-            base: base.trim_end_matches('/').to_string(),
-            timeout,
+            shared: Arc::new(Shared {
+                base,
+                prefix,
+                host,
+                connector: ConnectorDebug(connector),
+                timeout,
+                idle: Mutex::new(Vec::with_capacity(connections)),
+            }),
         })
     }
 
     pub fn base(&self) -> &str {
-        &self.base
+        &self.shared.base
     }
 
     /// What `common.version` answers (`server_version`, `server_version_info`, …): it needs
@@ -144,7 +215,8 @@ impl Client {
         value.get_mut("result").map(serde_json::Value::take)
     }
 
-    /// Posts a JSON body to `route` (a path on the base URL).
+    /// Posts a JSON body to `route` (a path on the base URL). Redirects are not followed: a
+    /// client that follows one turns the POST into a GET, and Odoo would not get the call.
     pub async fn post(
         &self,
         route: &str,
@@ -152,18 +224,11 @@ impl Client {
         headers: &[(String, String)],
     ) -> Result<HttpReply, Fault> {
         let start = Instant::now();
-        let mut request = self
-            .http
-            .post(format!("{}{route}", self.base))
-            .header("Content-Type", "application/json")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let mut response = request.send().await.map_err(|e| self.fault(&e))?;
-        let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(|e| self.fault(&e))?;
+        let request = self.request(route, body, headers)?;
+        let timeout = self.shared.timeout;
+        let (status, headers, body) = tokio::time::timeout(timeout, self.exchange(request))
+            .await
+            .map_err(|_| Fault::Timeout(timeout))??;
         Ok(HttpReply {
             status,
             headers,
@@ -172,39 +237,109 @@ impl Client {
         })
     }
 
-    fn fault(&self, error: &reqwest::Error) -> Fault {
-        let mut chain = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            chain.push_str(": ");
-            chain.push_str(&cause.to_string());
-            source = cause.source();
+    fn request(
+        &self,
+        route: &str,
+        body: Bytes,
+        headers: &[(String, String)],
+    ) -> Result<hyper::Request<Full<Bytes>>, Fault> {
+        let shared = &self.shared;
+        let uri = match shared.connector.0.absolute_form() {
+            true => format!("{}{route}", shared.base),
+            false => format!("{}{route}", shared.prefix),
+        };
+        let mut request = hyper::Request::post(uri)
+            .body(Full::new(body))
+            .map_err(|e| Fault::Other(format!("cannot build a request to {route}: {e}")))?;
+        let map = request.headers_mut();
+        map.insert(hyper::header::HOST, shared.host.clone());
+        map.insert(
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        map.insert(
+            hyper::header::USER_AGENT,
+            HeaderValue::from_static(USER_AGENT),
+        );
+        if let Some(authorization) = shared.connector.0.proxy_authorization() {
+            let value = HeaderValue::from_str(authorization)
+                .map_err(|_| Fault::Other("the proxy credentials are not a valid header".into()))?;
+            map.insert(hyper::header::PROXY_AUTHORIZATION, value);
         }
-        let lower = chain.to_ascii_lowercase();
-        let short = chain.rsplit(": ").next().unwrap_or(&chain).to_string();
-        if error.is_timeout() || lower.contains("timed out") {
-            Fault::Timeout(self.timeout)
-        } else if lower.contains("dns error")
-            || lower.contains("failed to lookup")
-            || lower.contains("name or service not known")
-        {
-            Fault::Dns(short)
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-        {
-            Fault::Tls(short)
-        } else if error.is_connect() {
-            Fault::Refused(short)
-        } else if error.is_request()
-            || error.is_body()
-            || error.is_decode()
-            || lower.contains("connection")
-        {
-            Fault::Lost(short)
-        } else {
-            Fault::Other(chain)
+        for (name, value) in headers {
+            // The header's value may be a secret: only its name is told.
+            let invalid = || Fault::Other(format!("the {name} header is not a valid HTTP header"));
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+            map.insert(name, value);
         }
+        Ok(request)
+    }
+
+    /// Sends on an idle connection, or on a new one. A kept connection the server closed
+    /// meanwhile gives the request back unsent, and it goes out on a fresh one.
+    async fn exchange(
+        &self,
+        mut request: hyper::Request<Full<Bytes>>,
+    ) -> Result<(u16, HeaderMap, Bytes), Fault> {
+        loop {
+            let (mut sender, kept) = match self.idle() {
+                Some(sender) => (sender, true),
+                None => (self.open().await?, false),
+            };
+            if let Err(error) = sender.ready().await {
+                match kept {
+                    true => continue,
+                    false => return Err(Fault::Lost(error.to_string())),
+                }
+            }
+            let response = match sender.try_send_request(request).await {
+                Ok(response) => response,
+                Err(mut error) => match error.take_message() {
+                    Some(unsent) if kept => {
+                        request = unsent;
+                        continue;
+                    }
+                    _ => return Err(Fault::Lost(error.into_error().to_string())),
+                },
+            };
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| Fault::Lost(e.to_string()))?
+                .to_bytes();
+            self.keep(sender);
+            return Ok((parts.status.as_u16(), parts.headers, body));
+        }
+    }
+
+    fn idle(&self) -> Option<SendRequest<Full<Bytes>>> {
+        let mut idle = self.shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(sender) = idle.pop() {
+            if !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    fn keep(&self, sender: SendRequest<Full<Bytes>>) {
+        if !sender.is_closed() {
+            let mut idle = self.shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(sender);
+        }
+    }
+
+    async fn open(&self) -> Result<SendRequest<Full<Bytes>>, Fault> {
+        let io = self.shared.connector.0.connect().await?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| Fault::Lost(e.to_string()))?;
+        // The connection's own task: it ends when the server closes it or the last sender
+        // is dropped; its error, if any, is the request's.
+        tokio::spawn(connection);
+        Ok(sender)
     }
 }
 

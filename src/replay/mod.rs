@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod connect;
 pub mod judge;
 pub mod plan;
 pub mod relations;

@@ -638,6 +638,13 @@ async fn send(
                     continue;
                 }
                 let outcome = match &answer {
+                    _ if reply.redirect().is_some() => Outcome::Failed {
+                        cause: format!(
+                            "HTTP {}: the server redirects to {}; replay to that address (--url), odoo-har does not follow redirects since they would turn the POST into a GET",
+                            reply.status,
+                            reply.redirect().unwrap_or_default()
+                        ),
+                    },
                     Answer::Unexpected(what) => Outcome::Failed {
                         cause: format!("HTTP {}: {what}", reply.status),
                     },

@@ -25,3 +25,4 @@ mod shell;
 mod signatures;
 mod streaming;
 mod suite;
+mod transport;
