@@ -22,6 +22,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         dedupe: args.dedupe,
         with_ui: args.with_ui,
         relations: Default::default(),
+        in_memory: false,
     };
     // Read entry by entry: only the Odoo calls are kept, not the assets and pages around them.
     let read = |options: &Options| {

@@ -48,13 +48,19 @@ pub struct Options {
     pub with_ui: bool,
     /// Relations a server described (`extract --url`), beside what the capture says.
     pub relations: Relations,
+    /// The suite is replayed where it is made, never written: each step's template and
+    /// baseline are kept as they are ([`Extracted::in_memory`]) and no file's text is made.
+    pub in_memory: bool,
 }
 
 /// A suite ready to be written.
 #[derive(Debug, Clone)]
 pub struct Extracted {
     pub manifest: Manifest,
+    /// The files to write; empty when extracted [`Options::in_memory`].
     pub files: Vec<SuiteFile>,
+    /// Each step's template and scrubbed baseline, when extracted [`Options::in_memory`].
+    pub in_memory: Vec<(String, Option<Value>)>,
     /// Calls that were not made steps and why, and other things the user should know.
     pub skipped: Vec<String>,
 }
@@ -302,28 +308,41 @@ pub fn extract(
             known.entry(field.clone()).or_insert_with(|| target.clone());
         }
     }
-    link_steps(&mut steps, &relations);
+    let baselines: Vec<Option<Value>> = steps
+        .iter()
+        .map(|s| baseline_document(s.exchange, s.call))
+        .collect();
+    link_steps(&mut steps, &baselines, &relations);
     weak_links_noted(&steps, &mut skipped);
 
     let mut files = Vec::new();
+    let mut in_memory = Vec::new();
     let mut manifest_steps = Vec::new();
     let mut secret_names = BTreeSet::new();
-    for step in &steps {
+    for (step, baseline) in steps.iter().zip(baselines) {
         let stem = format!("steps/{}", step.name());
         let params = format!("{stem}.params.hbs");
-        files.push(SuiteFile {
-            path: params.clone(),
-            contents: secrets.scrub_text(&template_text(&step.document)),
-        });
-        let baseline = baseline_document(step.exchange, step.call).map(|mut value| {
+        let template = secrets.scrub_text(&template_text(&step.document));
+        let baseline = baseline.map(|mut value| {
             secrets.scrub_json(&mut value);
-            let path = format!("{stem}.response.json");
-            files.push(SuiteFile {
-                path: path.clone(),
-                contents: pretty(&value),
-            });
-            path
+            value
         });
+        let baseline_path = baseline.as_ref().map(|_| format!("{stem}.response.json"));
+        if options.in_memory {
+            in_memory.push((template, baseline));
+        } else {
+            files.push(SuiteFile {
+                path: params.clone(),
+                contents: template,
+            });
+            if let (Some(path), Some(value)) = (&baseline_path, &baseline) {
+                files.push(SuiteFile {
+                    path: path.clone(),
+                    contents: pretty(value),
+                });
+            }
+        }
+        let baseline = baseline_path;
         secret_names.extend(step.secrets.iter().cloned());
         manifest_steps.push(Step {
             name: step.name(),
@@ -362,17 +381,20 @@ pub fn extract(
         relations,
         steps: manifest_steps,
     };
-    let manifest_text = super::suite::manifest_text(&manifest).unwrap_or_default();
-    files.insert(
-        0,
-        SuiteFile {
-            path: super::suite::MANIFEST.into(),
-            contents: secrets.scrub_text(&manifest_text),
-        },
-    );
+    if !options.in_memory {
+        let manifest_text = super::suite::manifest_text(&manifest).unwrap_or_default();
+        files.insert(
+            0,
+            SuiteFile {
+                path: super::suite::MANIFEST.into(),
+                contents: secrets.scrub_text(&manifest_text),
+            },
+        );
+    }
     Extracted {
         manifest,
         files,
+        in_memory,
         skipped,
     }
 }
@@ -733,14 +755,10 @@ fn creating_save(call: &OdooCall) -> bool {
 
 /// Links ids in each step's request to earlier steps' responses (see `correlate`), and
 /// records how each link was chosen and which ids stayed literal although an answer held them.
-fn link_steps(steps: &mut [Draft], relations: &Relations) {
-    let baselines: Vec<Option<Value>> = steps
-        .iter()
-        .map(|s| baseline_document(s.exchange, s.call))
-        .collect();
+fn link_steps(steps: &mut [Draft], baselines: &[Option<Value>], relations: &Relations) {
     let answered: Vec<ids::Answered> = steps
         .iter()
-        .zip(&baselines)
+        .zip(baselines)
         .map(|(step, baseline)| ids::Answered {
             model: step.call.model.as_deref(),
             method: step.call.method.as_deref(),

@@ -196,6 +196,7 @@ pub fn suite_or_captures(inputs: &[String], with_ui: bool) -> Result<(Suite, boo
         &LoadOptions::default(),
         &ExtractOptions {
             with_ui,
+            in_memory: true,
             ..ExtractOptions::default()
         },
     )?;
@@ -206,11 +207,50 @@ pub fn suite_or_captures(inputs: &[String], with_ui: bool) -> Result<(Suite, boo
         );
     }
     Ok((
-        Suite::from_memory(
+        Suite::from_steps(
             &format!("{} (extracted in memory)", streamed.describe()),
             extracted.manifest,
-            &extracted.files,
+            extracted.in_memory,
         )?,
         false,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::extract::Options;
+
+    /// A capture replayed where it is read must be the very suite `extract` writes.
+    #[test]
+    fn a_suite_extracted_in_memory_is_the_one_written() {
+        let paths = [
+            "demo-odoo16",
+            "lab-plumbing",
+            "mitmproxy-external-api",
+            "odoo19-chrome",
+        ]
+        .map(|name| format!("fixtures/{name}.har"));
+        let extract = |in_memory| {
+            let options = Options {
+                in_memory,
+                with_ui: true,
+                ..Options::default()
+            };
+            extract_streamed(&paths, &LoadOptions::default(), &options)
+                .unwrap()
+                .0
+        };
+        let (written, kept) = (extract(false), extract(true));
+        assert!(kept.files.is_empty());
+        assert_eq!(written.manifest, kept.manifest);
+        let from_files = Suite::from_memory("files", written.manifest, &written.files).unwrap();
+        let from_steps = Suite::from_steps("steps", kept.manifest, kept.in_memory).unwrap();
+        assert!(from_files.manifest.steps.len() > 8);
+        for (a, b) in from_files.steps().zip(from_steps.steps()) {
+            assert_eq!(a.template, b.template, "{}", a.name);
+            assert_eq!(a.baseline, b.baseline, "{}", a.name);
+            assert!(a.baseline.is_some(), "{}", a.name);
+        }
+    }
 }

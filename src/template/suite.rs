@@ -246,38 +246,45 @@ impl Suite {
             .map(|f| (f.path.as_str(), f.contents.as_str()))
             .collect();
         let file = |path: &str| by_path.get(path).copied();
-        let templates = manifest
-            .steps
-            .iter()
-            .map(|s| file(&s.params).unwrap_or_default().to_string());
-        let baselines = manifest
+        let steps = manifest
             .steps
             .iter()
             .map(|s| {
-                s.baseline
+                let template = file(&s.params).unwrap_or_default().to_string();
+                let baseline = s
+                    .baseline
                     .as_deref()
                     .and_then(file)
-                    .and_then(|text| serde_json::from_str(text).ok())
+                    .and_then(|text| serde_json::from_str(text).ok());
+                (template, baseline)
             })
             .collect();
-        let loaded = manifest
-            .steps
-            .iter()
-            .zip(templates)
-            .enumerate()
-            .map(|(index, (step, template))| {
-                Loaded::of(step, template).map_err(|why| {
-                    Error::input(
-                        label,
-                        Some(Place::JsonPath(format!(
-                            "step[{index}] ({}) capture",
-                            step.name
-                        ))),
-                        why,
-                    )
-                })
-            })
-            .collect::<Result<_>>()?;
+        Suite::from_steps(label, manifest, steps)
+    }
+
+    /// A suite that was never written, from each step's template and baseline as they are
+    /// (an extraction made [`in memory`](crate::template::extract::Options::in_memory)).
+    pub fn from_steps(
+        label: &str,
+        manifest: Manifest,
+        steps: Vec<(String, Option<Value>)>,
+    ) -> Result<Suite> {
+        let mut loaded = Vec::with_capacity(steps.len());
+        let mut baselines = Vec::with_capacity(steps.len());
+        for (index, (step, (template, baseline))) in manifest.steps.iter().zip(steps).enumerate() {
+            let step = Loaded::of(step, template).map_err(|why| {
+                Error::input(
+                    label,
+                    Some(Place::JsonPath(format!(
+                        "step[{index}] ({}) capture",
+                        step.name
+                    ))),
+                    why,
+                )
+            })?;
+            loaded.push(step);
+            baselines.push(baseline);
+        }
         Ok(Suite {
             dir: PathBuf::from(label),
             manifest,
