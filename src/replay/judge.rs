@@ -198,8 +198,10 @@ impl Judge {
     }
 
     /// The verdict on a step's run.
-    pub fn judge(&self, run: &StepRun) -> Verdict {
-        self.judge_against(run, self.suite.step(run.index).baseline, run.document())
+    /// `live` is the step's answer as [`StepRun::document`] reads it, read before the judge's
+    /// turn.
+    pub fn judge(&self, run: &StepRun, live: Option<Value>) -> Verdict {
+        self.judge_against(run, self.suite.step(run.index).baseline, live)
     }
 
     /// The verdict on a live answer against an expected one (a baseline, or server A's answer).

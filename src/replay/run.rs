@@ -329,9 +329,14 @@ async fn replay(
     let (reporter, collected, expected) = (observer.clone(), verdicts.clone(), Arc::new(expected));
     let judging_baselines = matches!(*expected, Expected::Baselines);
     let judged = judge.clone();
+    // Steps are judged one at a time, in the order they end, as ids are mapped on first
+    // sight; reading the answer needs no such order and is done before.
+    let one_at_a_time = Mutex::new(());
     let runs = runner::run(context.clone(), move |run| {
+        let live = matches!(*expected, Expected::Baselines).then(|| run.document());
+        let _turn = one_at_a_time.lock().unwrap_or_else(|p| p.into_inner());
         let verdict = match &*expected {
-            Expected::Baselines => judge.judge(run),
+            Expected::Baselines => judge.judge(run, live.flatten()),
             Expected::Answers(a) => {
                 let mut run = run.clone();
                 run.noise.extend(a.noise[run.index].iter().cloned());

@@ -266,19 +266,17 @@ impl Schedule {
                 });
             match skip {
                 Some((reason, skip)) => {
-                    self.finish(skipped(index, context, reason, skip), context, report)
+                    let run = skipped(index, context, reason, skip);
+                    report(&run);
+                    self.finish(run, context);
                 }
                 None => return Next::Run(index),
             }
         }
     }
 
-    fn finish(
-        &mut self,
-        mut run: StepRun,
-        context: &Context,
-        report: &(dyn Fn(&StepRun) + Send + Sync),
-    ) {
+    /// Records a reported step and releases the steps that waited for it.
+    fn finish(&mut self, mut run: StepRun, context: &Context) {
         let index = run.index;
         if matches!(run.outcome, Outcome::Failed { .. })
             && context.options.fail_fast
@@ -289,7 +287,6 @@ impl Schedule {
                 run.name
             ));
         }
-        report(&run);
         if !context.options.keep {
             run.sent = None;
         }
@@ -299,7 +296,8 @@ impl Schedule {
     }
 }
 
-/// Runs every step; `report` is called as each one ends, in the order they end, one at a time.
+/// Runs every step; `report` is called as each one ends, before any step that waits for it
+/// starts. Calls come from the workers and may overlap: `report` keeps its own order.
 ///
 /// `--jobs` workers take ready steps from a shared schedule and record their own results, so
 /// a step costs no task of its own and no round trip through a coordinator.
@@ -355,10 +353,12 @@ pub async fn run(
                     Next::Wait => notified.await,
                     Next::Run(index) => {
                         let run = execute(index, &context, &captures).await;
+                        // Outside the schedule: judging a step does not hold up the others.
+                        report(&run);
                         schedule
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
-                            .finish(run, &context, &*report);
+                            .finish(run, &context);
                         changed.notify_waiters();
                     }
                 }
