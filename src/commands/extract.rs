@@ -1,6 +1,9 @@
 //! `odoo-har extract`: captures → a suite folder.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+
+use serde_json::Value;
 
 use crate::cli::ExtractArgs;
 use crate::error::{Error, Result};
@@ -11,10 +14,10 @@ use crate::secret::Secret;
 use crate::template::extract::Options;
 use crate::template::load;
 use crate::template::portable::portable;
-use crate::template::suite::{self, MANIFEST, Manifest, Suite, SuiteFile};
+use crate::template::suite::{self, MANIFEST, Manifest, Suite, SuiteFile, SuiteWriter};
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
-    let mut options = Options {
+    let options = Options {
         model: super::glob(args.model.as_deref(), "--model")?,
         method: super::glob(args.method.as_deref(), "--method")?,
         skip_reads: args.skip_reads,
@@ -24,7 +27,69 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
         relations: Default::default(),
         in_memory: false,
     };
-    // Read entry by entry: only the Odoo calls are kept, not the assets and pages around them.
+    // `--portable` rewrites the whole suite, and standard input cannot be read twice: those
+    // are made in memory. Otherwise the captures are read twice and the steps written as
+    // they are made, so memory holds the manifest, not the captures.
+    let extracted = if args.portable || args.input.captures.iter().any(|c| c == "-") {
+        in_memory(args, options)?
+    } else {
+        streamed(args, options)?
+    };
+    let (manifest, notes) = extracted;
+    let links: usize = manifest.steps.iter().map(|s| s.uses.len()).sum();
+    super::print((|| {
+        writeln!(
+            out,
+            "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
+            args.output.display(),
+            manifest.steps.len(),
+            manifest.variables.len(),
+            manifest.secrets.len(),
+        )?;
+        for step in &manifest.steps {
+            let uses = if step.uses.is_empty() {
+                String::new()
+            } else {
+                format!("  uses {}", step.uses.join(", "))
+            };
+            writeln!(out, "  {}{uses}", step.name)?;
+        }
+        for note in &notes {
+            writeln!(out, "  note: {note}")?;
+        }
+        Ok(())
+    })())?;
+    Ok(0)
+}
+
+/// The suite written step by step from a second read of the captures; its manifest and
+/// the notes.
+fn streamed(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<String>)> {
+    let (captures, load) = (&args.input.captures, super::load_options(&args.input));
+    let surveyed = load::survey(captures, &load, &options)?;
+    let asked = match &args.input.url {
+        Some(url) => {
+            let variables = surveyed.extractor(&options).manifest_variables();
+            let (relations, notes) = ask_relations(url, &variables, &surveyed.survey.touched())?;
+            options.relations = relations;
+            notes
+        }
+        None => Vec::new(),
+    };
+    let mut writer = SuiteWriter::open(&args.output, args.force)?;
+    let finished = surveyed.extract(captures, &load, &options, &mut |made| {
+        made.files().iter().try_for_each(|file| writer.write(file))
+    })?;
+    no_steps(&finished.manifest, &surveyed.streamed)?;
+    writer.write(&finished.manifest_file())?;
+    writer.finish()?;
+    let mut notes = finished.notes;
+    notes.extend(asked);
+    Ok((finished.manifest, notes))
+}
+
+/// The suite made in memory and written at once: for `--portable` and standard input.
+fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<String>)> {
     let read = |options: &Options| {
         load::extract_streamed(
             &args.input.captures,
@@ -35,8 +100,6 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     let (mut extracted, mut streamed) = read(&options)?;
     let mut asked = Vec::new();
     if let Some(url) = &args.input.url {
-        // Ask the server about every model the steps touch (what the capture said of them
-        // wins), then link again with what it said.
         let touched: Vec<String> = extracted
             .manifest
             .steps
@@ -45,20 +108,15 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        if !touched.is_empty() {
-            let (relations, notes) = server_relations(url, &extracted.manifest, &touched)?;
-            asked = notes;
-            if !relations.is_empty() {
-                options.relations = relations;
-                (extracted, streamed) = read(&options)?;
-            }
+        let (relations, notes) = ask_relations(url, &extracted.manifest.variables, &touched)?;
+        asked = notes;
+        if !relations.is_empty() {
+            options.relations = relations;
+            (extracted, streamed) = read(&options)?;
         }
     }
     extracted.skipped.extend(asked);
-    if extracted.manifest.steps.is_empty() {
-        return Err(Error::input(streamed.describe(), None, "no Odoo call to make a step of")
-            .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
-    }
+    no_steps(&extracted.manifest, &streamed)?;
     if args.portable {
         let label = args.output.display().to_string();
         let made = portable(&Suite::from_memory(
@@ -84,30 +142,28 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
             .extend(made.notes.into_iter().map(|n| format!("--portable: {n}")));
     }
     suite::write(&args.output, &extracted.files, args.force)?;
-    let links: usize = extracted.manifest.steps.iter().map(|s| s.uses.len()).sum();
-    super::print((|| {
-        writeln!(
-            out,
-            "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
-            args.output.display(),
-            extracted.manifest.steps.len(),
-            extracted.manifest.variables.len(),
-            extracted.manifest.secrets.len(),
-        )?;
-        for step in &extracted.manifest.steps {
-            let uses = if step.uses.is_empty() {
-                String::new()
-            } else {
-                format!("  uses {}", step.uses.join(", "))
-            };
-            writeln!(out, "  {}{uses}", step.name)?;
-        }
-        for skipped in &extracted.skipped {
-            writeln!(out, "  note: {skipped}")?;
-        }
-        Ok(())
-    })())?;
-    Ok(0)
+    Ok((extracted.manifest, extracted.skipped))
+}
+
+fn no_steps(manifest: &Manifest, streamed: &load::Streamed) -> Result<()> {
+    if manifest.steps.is_empty() {
+        return Err(Error::input(streamed.describe(), None, "no Odoo call to make a step of")
+            .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
+    }
+    Ok(())
+}
+
+/// `extract --url`: the relations of the models the steps touch, as the server describes
+/// them (what the capture said of them wins), and notes for the person.
+fn ask_relations(
+    url: &str,
+    variables: &BTreeMap<String, Value>,
+    touched: &[String],
+) -> Result<(Relations, Vec<String>)> {
+    if touched.is_empty() {
+        return Ok((Relations::default(), Vec::new()));
+    }
+    server_relations(url, variables, touched)
 }
 
 /// `extract --url`: what the server says of the relations of `models`, asked over the external
@@ -116,7 +172,7 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
 /// secret nothing is asked, and the note says so.
 fn server_relations(
     url: &str,
-    manifest: &Manifest,
+    variables: &BTreeMap<String, Value>,
     models: &[String],
 ) -> Result<(Relations, Vec<String>)> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -127,7 +183,7 @@ fn server_relations(
         api_key: env("ODOO_API_KEY").map(Secret::new),
         uid: None,
     }
-    .or_captured(&manifest.variables);
+    .or_captured(variables);
     if credentials.password.is_none() && credentials.api_key.is_none() {
         return Ok((
             Relations::default(),

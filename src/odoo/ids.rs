@@ -255,37 +255,58 @@ pub fn created(
     relations: &Relations,
     about_created: impl Fn(usize, &BTreeSet<i64>) -> bool,
 ) -> Vec<BTreeSet<i64>> {
+    let mut novelty = Novelty::default();
+    steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| novelty.next(step, relations, |created| about_created(index, created)))
+        .collect()
+}
+
+/// [`created`] one step at a time, for steps made as a capture is read: what the steps
+/// before showed, kept as numbers.
+#[derive(Debug, Default)]
+pub struct Novelty {
     // Where the model is known, by model: sale order 21 is news even where partner 21 was
     // listed. Where it is not (a field or list the relations do not describe), any earlier
     // sight of the number counts, to err on the side of "not new".
-    let mut seen: BTreeSet<(String, i64)> = BTreeSet::new();
-    let mut seen_anywhere: BTreeSet<i64> = BTreeSet::new();
-    let mut highest: HashMap<String, i64> = HashMap::new();
-    let mut all_created: BTreeSet<i64> = BTreeSet::new();
-    let mut out = Vec::with_capacity(steps.len());
-    for (index, step) in steps.iter().enumerate() {
+    seen: BTreeSet<(String, i64)>,
+    seen_anywhere: BTreeSet<i64>,
+    highest: HashMap<String, i64>,
+    all_created: BTreeSet<i64>,
+}
+
+impl Novelty {
+    /// The ids in the next step's answer that name records the capture created;
+    /// `about_created(created)` says whether its request names one of the ids found created
+    /// so far.
+    pub fn next(
+        &mut self,
+        step: &Answered,
+        relations: &Relations,
+        about_created: impl Fn(&BTreeSet<i64>) -> bool,
+    ) -> BTreeSet<i64> {
         let mut created = BTreeSet::new();
         let Some((result, at)) = &step.result else {
-            out.push(created);
-            continue;
+            return created;
         };
         let sightings = sightings(step.model, step.method, result, at, relations);
         let minted = step.method.is_some_and(methods::mints_ids);
-        let may_hold_new = step.writes || about_created(index, &all_created);
+        let may_hold_new = step.writes || about_created(&self.all_created);
         for sighting in &sightings {
             let slot = sighting.place.slot();
             // A many2one points at a record that usually existed already (the customer of a
             // new order): new only when above every record of its kind seen before.
             let many2one = matches!(sighting.place, Place::Field { many: false, .. });
-            let newer = match highest.get(&slot) {
+            let newer = match self.highest.get(&slot) {
                 Some(high) => sighting.value > *high,
                 None => !many2one,
             };
             let made_here = minted && matches!(sighting.place, Place::Record { .. });
             let unseen = if sighting.place.model().is_some() {
-                !seen.contains(&(slot.clone(), sighting.value))
+                !self.seen.contains(&(slot.clone(), sighting.value))
             } else {
-                !seen_anywhere.contains(&sighting.value)
+                !self.seen_anywhere.contains(&sighting.value)
             };
             if made_here || (may_hold_new && newer && unseen) {
                 created.insert(sighting.value);
@@ -293,15 +314,14 @@ pub fn created(
         }
         for sighting in sightings {
             let slot = sighting.place.slot();
-            seen.insert((slot.clone(), sighting.value));
-            seen_anywhere.insert(sighting.value);
-            let high = highest.entry(slot).or_insert(sighting.value);
+            self.seen.insert((slot.clone(), sighting.value));
+            self.seen_anywhere.insert(sighting.value);
+            let high = self.highest.entry(slot).or_insert(sighting.value);
             *high = (*high).max(sighting.value);
         }
-        all_created.extend(created.iter().copied());
-        out.push(created);
+        self.all_created.extend(created.iter().copied());
+        created
     }
-    out
 }
 
 /// Every integer in a request, wherever it stands: what `about_created` looks for.

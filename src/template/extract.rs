@@ -198,204 +198,380 @@ pub fn extract(
     sources: Vec<String>,
     options: &Options,
 ) -> Extracted {
-    let variables = Variables::from_identity(identity);
-    let mut skipped = Vec::new();
-    let public_login = variables
-        .get("login")
-        .and_then(Value::as_str)
-        .filter(|login| secrets.contains(login));
-    let kept;
-    let secrets = match public_login {
-        Some(login) => {
-            skipped.push(format!("the password is the same as the login `{login}`: the login is kept where it appears (it is not secret, and answers echo it); the password is still never written"));
-            kept = secrets.except_public(login);
-            &kept
-        }
-        None => secrets,
-    };
-    let mut seen_shapes = BTreeSet::new();
-    let mut steps: Vec<Draft> = Vec::new();
-    let mut plumbing: BTreeMap<String, (usize, &'static str)> = BTreeMap::new();
+    let mut survey = Survey::default();
     for (exchange, call) in exchanges.iter().zip(calls) {
-        if let Err(why) = steppable(call) {
-            if call.kind != Kind::NotOdoo && call.kind != Kind::WebPage {
-                skipped.push(format!(
-                    "{}: {} is not a step ({why})",
-                    exchange.source,
-                    call.name()
-                ));
-            }
+        survey.observe(exchange, call, options);
+    }
+    let mut extractor = Extractor::new(identity, secrets, survey.relations(options), options);
+    let mut files = Vec::new();
+    let mut in_memory = Vec::new();
+    for (exchange, call) in exchanges.iter().zip(calls) {
+        let Some(made) = extractor.add(exchange, call) else {
             continue;
-        }
-        let matches = |pattern: &Option<Pattern>, value: Option<&str>| {
-            pattern
-                .as_ref()
-                .is_none_or(|p| value.is_some_and(|v| p.matches(v)))
         };
-        if !matches(&options.model, call.model.as_deref())
-            || !matches(&options.method, call.method.as_deref())
-        {
-            continue;
+        if options.in_memory {
+            in_memory.push((made.template, made.baseline));
+        } else {
+            files.extend(made.files());
         }
-        if !options.with_ui
-            && let Some(why) = crate::odoo::plumbing::plumbing(call)
-        {
-            plumbing.entry(call.name()).or_insert((0, why)).0 += 1;
-            continue;
+    }
+    let finished = extractor.finish(sources);
+    if !options.in_memory {
+        files.insert(0, finished.manifest_file());
+    }
+    Extracted {
+        manifest: finished.manifest,
+        files,
+        in_memory,
+        skipped: finished.notes,
+    }
+}
+
+/// What an [`Extractor`] made of the calls it was given.
+pub struct Finished {
+    pub manifest: Manifest,
+    /// Calls that were not made steps and why, and other things the user should know.
+    pub notes: Vec<String>,
+    secrets: Secrets,
+}
+
+impl Finished {
+    /// The manifest's file, scrubbed like every other.
+    pub fn manifest_file(&self) -> SuiteFile {
+        let text = super::suite::manifest_text(&self.manifest).unwrap_or_default();
+        SuiteFile {
+            path: super::suite::MANIFEST.into(),
+            contents: self.secrets.scrub_text(&text),
         }
-        let read_only = read_only(call);
-        if (options.skip_reads || options.only_writes) && read_only
-            || options.only_writes && call.model.is_none()
+    }
+}
+
+/// What a call is to the suite, before its request is read.
+enum Admission {
+    /// It becomes a step, unless its request cannot be read or `--dedupe` drops it.
+    Step { read_only: bool },
+    /// Not a step, and a note that says why (none for what is not Odoo's).
+    NotStep(Option<String>),
+    /// The web client's plumbing, left out unless `--with-ui`: its name and why.
+    Plumbing(String, &'static str),
+    /// Left out by a filter the user gave.
+    Filtered,
+}
+
+fn admission(exchange: &Exchange, call: &OdooCall, options: &Options) -> Admission {
+    if let Err(why) = steppable(call) {
+        let note = (call.kind != Kind::NotOdoo && call.kind != Kind::WebPage)
+            .then(|| format!("{}: {} is not a step ({why})", exchange.source, call.name()));
+        return Admission::NotStep(note);
+    }
+    let matches = |pattern: &Option<Pattern>, value: Option<&str>| {
+        pattern
+            .as_ref()
+            .is_none_or(|p| value.is_some_and(|v| p.matches(v)))
+    };
+    if !matches(&options.model, call.model.as_deref())
+        || !matches(&options.method, call.method.as_deref())
+    {
+        return Admission::Filtered;
+    }
+    if !options.with_ui
+        && let Some(why) = crate::odoo::plumbing::plumbing(call)
+    {
+        return Admission::Plumbing(call.name(), why);
+    }
+    let read_only = read_only(call);
+    if (options.skip_reads || options.only_writes) && read_only
+        || options.only_writes && call.model.is_none()
+    {
+        return Admission::Filtered;
+    }
+    Admission::Step { read_only }
+}
+
+/// What a first read of the captures learns for linking: the relations their `fields_get`,
+/// `get_views` and `load_views` answers describe, and the models the steps will touch.
+#[derive(Debug, Default)]
+pub struct Survey {
+    learned: Relations,
+    touched: BTreeSet<String>,
+}
+
+impl Survey {
+    /// Learns from one recognised exchange.
+    pub fn observe(&mut self, exchange: &Exchange, call: &OdooCall, options: &Options) {
+        if matches!(
+            call.method.as_deref(),
+            Some("fields_get" | "get_views" | "load_views")
+        ) && let Some(baseline) = baseline_document(exchange, call)
+            && let Some((result, _)) = call.kind.dialect().result_at(&baseline)
         {
-            continue;
+            self.learned
+                .learn(call.model.as_deref(), call.method.as_deref(), result);
         }
+        let Some(model) = &call.model else { return };
+        // A JSON-RPC call has a model only when its body was read, as its step's will be;
+        // a JSON-2 or XML-RPC body is read again to know.
+        let readable = !matches!(call.kind, Kind::Json2 | Kind::XmlRpc)
+            || request_document(exchange, call).is_some();
+        if matches!(admission(exchange, call, options), Admission::Step { .. }) && readable {
+            self.touched.insert(model.clone());
+        }
+    }
+
+    /// The models the steps touch, in order.
+    pub fn touched(&self) -> Vec<String> {
+        self.touched.iter().cloned().collect()
+    }
+
+    /// The relations to link with and to write: those of the touched models and of the
+    /// models their fields point to, and beside them what a server said (`options.relations`,
+    /// where the capture is silent).
+    pub fn relations(&self, options: &Options) -> Relations {
+        let mut relations = self.learned.clone();
+        let mut kept = self.touched.clone();
+        for model in &self.touched {
+            if let Some(fields) = relations.0.get(model) {
+                kept.extend(fields.values().cloned());
+            }
+        }
+        relations.keep(&kept);
+        for (model, fields) in &options.relations.0 {
+            let known = relations.0.entry(model.clone()).or_default();
+            for (field, target) in fields {
+                known.entry(field.clone()).or_insert_with(|| target.clone());
+            }
+        }
+        relations
+    }
+}
+
+/// A step made: its files' paths and contents, secrets scrubbed.
+pub struct Made {
+    pub params: String,
+    pub template: String,
+    pub baseline_path: Option<String>,
+    pub baseline: Option<Value>,
+}
+
+impl Made {
+    /// The step's files as written.
+    pub fn files(self) -> Vec<SuiteFile> {
+        let mut files = vec![SuiteFile {
+            path: self.params,
+            contents: self.template,
+        }];
+        if let (Some(path), Some(value)) = (self.baseline_path, &self.baseline) {
+            files.push(SuiteFile {
+                path,
+                contents: pretty(value),
+            });
+        }
+        files
+    }
+}
+
+/// Makes steps one call at a time, in capture order, each linked to the answers before it:
+/// of the calls already seen it keeps their manifest entries and what linking needs (the
+/// ids their answers held), not their exchanges.
+pub struct Extractor<'o> {
+    options: &'o Options,
+    variables: Variables,
+    secrets: Secrets,
+    relations: Relations,
+    notes: Vec<String>,
+    link_notes: Vec<String>,
+    plumbing: BTreeMap<String, (usize, &'static str)>,
+    seen_shapes: BTreeSet<(&'static str, Option<String>, Option<String>, String)>,
+    linker: Linker,
+    steps: Vec<Step>,
+    /// Each step's captures, which later steps add to.
+    captures: Vec<BTreeMap<String, CaptureDef>>,
+    secret_names: BTreeSet<String>,
+}
+
+impl<'o> Extractor<'o> {
+    pub fn new(
+        identity: &Identity,
+        secrets: &Secrets,
+        relations: Relations,
+        options: &'o Options,
+    ) -> Extractor<'o> {
+        let variables = Variables::from_identity(identity);
+        let mut notes = Vec::new();
+        let public_login = variables
+            .get("login")
+            .and_then(Value::as_str)
+            .filter(|login| secrets.contains(login));
+        let secrets = match public_login {
+            Some(login) => {
+                notes.push(format!("the password is the same as the login `{login}`: the login is kept where it appears (it is not secret, and answers echo it); the password is still never written"));
+                secrets.except_public(login)
+            }
+            None => secrets.clone(),
+        };
+        Extractor {
+            options,
+            variables,
+            secrets,
+            relations,
+            notes,
+            link_notes: Vec::new(),
+            plumbing: BTreeMap::new(),
+            seen_shapes: BTreeSet::new(),
+            linker: Linker::default(),
+            steps: Vec::new(),
+            captures: Vec::new(),
+            secret_names: BTreeSet::new(),
+        }
+    }
+
+    /// The step `call` makes, if it makes one.
+    pub fn add(&mut self, exchange: &Exchange, call: &OdooCall) -> Option<Made> {
+        let read_only = match admission(exchange, call, self.options) {
+            Admission::Step { read_only } => read_only,
+            Admission::NotStep(note) => {
+                self.notes.extend(note);
+                return None;
+            }
+            Admission::Plumbing(name, why) => {
+                self.plumbing.entry(name).or_insert((0, why)).0 += 1;
+                return None;
+            }
+            Admission::Filtered => return None,
+        };
         let Some((document, route, kind)) = request_document(exchange, call) else {
-            skipped.push(format!(
+            self.notes.push(format!(
                 "{}: {} is not a step (the request body cannot be read as JSON)",
                 exchange.source,
                 call.name()
             ));
-            continue;
+            return None;
         };
-        if options.dedupe
-            && !seen_shapes.insert((
+        if self.options.dedupe
+            && !self.seen_shapes.insert((
                 call.kind.as_str(),
                 call.model.clone(),
                 call.method.clone(),
                 shape(&document),
             ))
         {
-            continue;
+            return None;
         }
-        steps.push(Draft {
-            number: steps.len() + 1,
+        let mut step = Draft {
+            number: self.steps.len() + 1,
             kind,
             route,
             call,
-            exchange,
             document,
             read_only,
             uses: BTreeSet::new(),
-            captures: BTreeMap::new(),
             secrets: BTreeSet::new(),
             links: Vec::new(),
             literals: Vec::new(),
-        });
-    }
-
-    if !plumbing.is_empty() {
-        let total: usize = plumbing.values().map(|(count, _)| count).sum();
-        let listed: Vec<String> = plumbing
-            .iter()
-            .map(|(name, (count, why))| match count {
-                1 => format!("{name} ({why})"),
-                n => format!("{name} ×{n} ({why})"),
-            })
-            .collect();
-        skipped.push(format!(
-            "left out {total} web-client plumbing call{} (--with-ui keeps them): {}",
-            if total == 1 { "" } else { "s" },
-            listed.join(", ")
-        ));
-    }
-    for step in &mut steps {
-        apply_variables(step, &variables);
-    }
-    let mut relations = relations_of(exchanges, calls, &steps);
-    for (model, fields) in &options.relations.0 {
-        let known = relations.0.entry(model.clone()).or_default();
-        for (field, target) in fields {
-            known.entry(field.clone()).or_insert_with(|| target.clone());
-        }
-    }
-    let baselines: Vec<Option<Value>> = steps
-        .iter()
-        .map(|s| baseline_document(s.exchange, s.call))
-        .collect();
-    link_steps(&mut steps, &baselines, &relations);
-    weak_links_noted(&steps, &mut skipped);
-
-    let mut files = Vec::new();
-    let mut in_memory = Vec::new();
-    let mut manifest_steps = Vec::new();
-    let mut secret_names = BTreeSet::new();
-    for (step, baseline) in steps.iter().zip(baselines) {
+        };
+        apply_variables(&mut step, &self.variables);
+        let baseline = baseline_document(exchange, call);
+        self.captures.push(BTreeMap::new());
+        self.linker.link(
+            &mut step,
+            baseline.as_ref(),
+            &self.relations,
+            &mut self.captures,
+        );
+        self.link_notes.extend(link_notes(&step));
         let stem = format!("steps/{}", step.name());
         let params = format!("{stem}.params.hbs");
-        let template = secrets.scrub_text(&template_text(&step.document));
+        let template = self.secrets.scrub_text(&template_text(&step.document));
         let baseline = baseline.map(|mut value| {
-            secrets.scrub_json(&mut value);
+            self.secrets.scrub_json(&mut value);
             value
         });
         let baseline_path = baseline.as_ref().map(|_| format!("{stem}.response.json"));
-        if options.in_memory {
-            in_memory.push((template, baseline));
-        } else {
-            files.push(SuiteFile {
-                path: params.clone(),
-                contents: template,
-            });
-            if let (Some(path), Some(value)) = (&baseline_path, &baseline) {
-                files.push(SuiteFile {
-                    path: path.clone(),
-                    contents: pretty(value),
-                });
-            }
-        }
-        let baseline = baseline_path;
-        secret_names.extend(step.secrets.iter().cloned());
-        manifest_steps.push(Step {
+        self.secret_names.extend(step.secrets.iter().cloned());
+        self.steps.push(Step {
             name: step.name(),
             kind: step.kind,
             route: step.route.clone(),
-            service: step.call.service.clone(),
-            model: step.call.model.clone(),
-            method: step.call.method.clone(),
+            service: call.service.clone(),
+            model: call.model.clone(),
+            method: call.method.clone(),
             read_only: step.read_only,
-            params,
-            baseline,
-            status: step.call.status,
-            captured_at: Some(step.exchange.source.to_string()),
+            params: params.clone(),
+            baseline: baseline_path.clone(),
+            status: call.status,
+            captured_at: Some(exchange.source.to_string()),
             uses: step.uses.iter().cloned().collect(),
-            captures: step.captures.values().cloned().collect(),
+            captures: Vec::new(),
             ignore: Vec::new(),
-            captured_time: step.exchange.started.clone(),
-            links: step.links.clone(),
-            literals: step.literals.clone(),
+            captured_time: exchange.started.clone(),
+            links: step.links,
+            literals: step.literals,
         });
+        Some(Made {
+            params,
+            template,
+            baseline_path,
+            baseline,
+        })
     }
-    let mut variable_values = variables.values.clone();
-    for (name, value) in variable_values.iter_mut() {
-        let before = value.clone();
-        secrets.scrub_json(value);
-        if *value != before {
-            skipped.push(format!("the variable `{name}` has the same value as a secret in the capture, so it is written as REDACTED: give it at run time (ODOO_{})", name.to_ascii_uppercase()));
+
+    /// The captured variables as the manifest holds them: any that equals a secret is
+    /// `REDACTED`.
+    pub fn manifest_variables(&self) -> BTreeMap<String, Value> {
+        let mut values = self.variables.values.clone();
+        for value in values.values_mut() {
+            self.secrets.scrub_json(value);
         }
+        values
     }
-    let manifest = Manifest {
-        format: FORMAT,
-        extracted_from: sources,
-        variables: variable_values,
-        secrets: secret_names.into_iter().collect(),
-        ignore: Vec::new(),
-        relations,
-        steps: manifest_steps,
-    };
-    if !options.in_memory {
-        let manifest_text = super::suite::manifest_text(&manifest).unwrap_or_default();
-        files.insert(
-            0,
-            SuiteFile {
-                path: super::suite::MANIFEST.into(),
-                contents: secrets.scrub_text(&manifest_text),
-            },
-        );
-    }
-    Extracted {
-        manifest,
-        files,
-        in_memory,
-        skipped,
+
+    /// The manifest of the steps made, and the notes for the person.
+    pub fn finish(mut self, sources: Vec<String>) -> Finished {
+        let mut notes = std::mem::take(&mut self.notes);
+        if !self.plumbing.is_empty() {
+            let total: usize = self.plumbing.values().map(|(count, _)| count).sum();
+            let listed: Vec<String> = self
+                .plumbing
+                .iter()
+                .map(|(name, (count, why))| match count {
+                    1 => format!("{name} ({why})"),
+                    n => format!("{name} ×{n} ({why})"),
+                })
+                .collect();
+            notes.push(format!(
+                "left out {total} web-client plumbing call{} (--with-ui keeps them): {}",
+                if total == 1 { "" } else { "s" },
+                listed.join(", ")
+            ));
+        }
+        notes.append(&mut self.link_notes);
+        for (step, captures) in self
+            .steps
+            .iter_mut()
+            .zip(std::mem::take(&mut self.captures))
+        {
+            step.captures = captures.into_values().collect();
+        }
+        let variable_values = self.manifest_variables();
+        for (name, value) in &variable_values {
+            if self.variables.get(name) != Some(value) {
+                notes.push(format!("the variable `{name}` has the same value as a secret in the capture, so it is written as REDACTED: give it at run time (ODOO_{})", name.to_ascii_uppercase()));
+            }
+        }
+        let manifest = Manifest {
+            format: FORMAT,
+            extracted_from: sources,
+            variables: variable_values,
+            secrets: self.secret_names.into_iter().collect(),
+            ignore: Vec::new(),
+            relations: self.relations,
+            steps: self.steps,
+        };
+        Finished {
+            manifest,
+            notes,
+            secrets: self.secrets,
+        }
     }
 }
 
@@ -404,11 +580,9 @@ struct Draft<'a> {
     kind: Kind,
     route: String,
     call: &'a OdooCall,
-    exchange: &'a Exchange,
     document: Value,
     read_only: bool,
     uses: BTreeSet<String>,
-    captures: BTreeMap<String, CaptureDef>,
     secrets: BTreeSet<String>,
     links: Vec<LinkDef>,
     literals: Vec<LiteralDef>,
@@ -683,53 +857,27 @@ fn for_each_id(ids: &mut Value, f: &mut dyn FnMut(&mut Value)) {
 /// What the capture says of the relations of the models the steps touch: every `fields_get`
 /// and `get_views` answer in it, steps or not (the web client's view loads are plumbing, yet
 /// they describe every field of the screen).
-fn relations_of(exchanges: &[Exchange], calls: &[OdooCall], steps: &[Draft]) -> Relations {
-    let mut relations = Relations::default();
-    for (exchange, call) in exchanges.iter().zip(calls) {
-        if !matches!(
-            call.method.as_deref(),
-            Some("fields_get" | "get_views" | "load_views")
-        ) {
-            continue;
-        }
-        if let Some(baseline) = baseline_document(exchange, call)
-            && let Some((result, _)) = call.kind.dialect().result_at(&baseline)
-        {
-            relations.learn(call.model.as_deref(), call.method.as_deref(), result);
-        }
+/// Notes for a person about a step: a write whose values were linked on weak evidence,
+/// and ids sent as literals although an earlier answer returned them.
+fn link_notes(step: &Draft) -> Vec<String> {
+    let mut notes = Vec::new();
+    let weak: Vec<String> = step
+        .links
+        .iter()
+        .filter(|l| l.strength == correlate::Strength::Coincidence.as_str())
+        .map(|l| format!("{} ← {}", l.field.as_deref().unwrap_or(&l.at), l.because))
+        .collect();
+    if !weak.is_empty() && !step.read_only {
+        notes.push(format!(
+            "{} writes values linked on weak evidence (the same value in an unrelated answer), check them: {}",
+            step.name(),
+            weak.join("; ")
+        ));
     }
-    let touched: BTreeSet<String> = steps.iter().filter_map(|s| s.call.model.clone()).collect();
-    let mut kept: BTreeSet<String> = touched.clone();
-    for model in &touched {
-        if let Some(fields) = relations.0.get(model) {
-            kept.extend(fields.values().cloned());
-        }
+    for literal in &step.literals {
+        notes.push(format!("{} {}", step.name(), literal.describe()));
     }
-    relations.keep(&kept);
-    relations
-}
-
-/// Notes for a person: writes whose values were linked on weak evidence, and ids sent as
-/// literals although an earlier answer returned them.
-fn weak_links_noted(steps: &[Draft], notes: &mut Vec<String>) {
-    for step in steps {
-        let weak: Vec<String> = step
-            .links
-            .iter()
-            .filter(|l| l.strength == correlate::Strength::Coincidence.as_str())
-            .map(|l| format!("{} ← {}", l.field.as_deref().unwrap_or(&l.at), l.because))
-            .collect();
-        if !weak.is_empty() && !step.read_only {
-            notes.push(format!(
-                "{} writes values linked on weak evidence (the same value in an unrelated answer), check them: {}",
-                step.name(),
-                weak.join("; ")
-            ));
-        }
-        for literal in &step.literals {
-            notes.push(format!("{} {}", step.name(), literal.describe()));
-        }
-    }
+    notes
 }
 
 /// The ids a call was asked about (`args[0]`, JSON-2 `ids`).
@@ -753,42 +901,43 @@ fn creating_save(call: &OdooCall) -> bool {
             .is_some_and(|a| a.as_array().is_some_and(Vec::is_empty))
 }
 
-/// Links ids in each step's request to earlier steps' responses (see `correlate`), and
-/// records how each link was chosen and which ids stayed literal although an answer held them.
-fn link_steps(steps: &mut [Draft], baselines: &[Option<Value>], relations: &Relations) {
-    let answered: Vec<ids::Answered> = steps
-        .iter()
-        .zip(baselines)
-        .map(|(step, baseline)| ids::Answered {
-            model: step.call.model.as_deref(),
-            method: step.call.method.as_deref(),
-            result: baseline
-                .as_ref()
-                .and_then(|b| step.kind.dialect().result_at(b)),
-            writes: !step.read_only,
-        })
-        .collect();
-    let asked: Vec<BTreeSet<i64>> = steps
-        .iter()
-        .map(|step| {
-            let mut found = BTreeSet::new();
-            ids::integers(&step.document, &mut found);
-            found
-        })
-        .collect();
-    let created = ids::created(&answered, relations, |index, created| {
-        !asked[index].is_disjoint(created)
-    });
-    let visitor = correlate::Visitor { relations };
+/// Links ids in each step's request to earlier steps' responses (see `correlate`), one step
+/// at a time in capture order, and records how each link was chosen and which ids stayed
+/// literal although an answer held them.
+#[derive(Default)]
+struct Linker {
+    novelty: ids::Novelty,
     // By value: a request's integer is looked up among the answers that held that integer
     // only, so linking stays linear in the size of a long capture.
-    let mut producers: HashMap<i64, Vec<Producer>> = HashMap::new();
+    producers: HashMap<i64, Vec<Producer>>,
     // Field and value of every link made on good evidence: where relations are silent (a
     // context's `partner_id`), the same value sent under the same field is the same record.
-    let mut sent: HashMap<(String, i64), (Producer, correlate::Strength, String)> = HashMap::new();
-    for index in 0..steps.len() {
-        let (earlier, rest) = steps.split_at_mut(index);
-        let step = &mut rest[0];
+    sent: HashMap<(String, i64), (Producer, correlate::Strength, String)>,
+}
+
+impl Linker {
+    /// Links `step` (whose answer is `baseline`) to the steps before it, adding to their
+    /// `captures` (by step, from the first) what it uses of their answers.
+    fn link(
+        &mut self,
+        step: &mut Draft,
+        baseline: Option<&Value>,
+        relations: &Relations,
+        captures: &mut [BTreeMap<String, CaptureDef>],
+    ) {
+        let answered = ids::Answered {
+            model: step.call.model.as_deref(),
+            method: step.call.method.as_deref(),
+            result: baseline.and_then(|b| step.kind.dialect().result_at(b)),
+            writes: !step.read_only,
+        };
+        let mut asked = BTreeSet::new();
+        ids::integers(&step.document, &mut asked);
+        let created = self
+            .novelty
+            .next(&answered, relations, |created| !asked.is_disjoint(created));
+        let visitor = correlate::Visitor { relations };
+        let (producers, sent) = (&mut self.producers, &mut self.sent);
         let model = step.call.model.clone();
         let mut links: Vec<(Producer, LinkDef)> = Vec::new();
         let mut literals: Vec<LiteralDef> = Vec::new();
@@ -895,8 +1044,7 @@ fn link_steps(steps: &mut [Draft], baselines: &[Option<Value>], relations: &Rela
         }
         for (producer, def) in links {
             step.uses.insert(def.capture.clone());
-            earlier[producer.step - 1]
-                .captures
+            captures[producer.step - 1]
                 .entry(def.capture.clone())
                 .or_insert(CaptureDef {
                     name: def.capture.clone(),
@@ -906,11 +1054,8 @@ fn link_steps(steps: &mut [Draft], baselines: &[Option<Value>], relations: &Rela
             step.links.push(def);
         }
         step.literals = literals;
-        let Some((result, at)) = baselines[index]
-            .as_ref()
-            .and_then(|b| step.kind.dialect().result_at(b))
-        else {
-            continue;
+        let Some((result, at)) = baseline.and_then(|b| step.kind.dialect().result_at(b)) else {
+            return;
         };
         let search = step.call.kwargs.get("name").and_then(Value::as_str);
         for producer in correlate::producers(
@@ -921,7 +1066,7 @@ fn link_steps(steps: &mut [Draft], baselines: &[Option<Value>], relations: &Rela
                 method: step.call.method.as_deref(),
                 creating_save: creating_save(step.call),
                 asked: &asked_ids(step.call),
-                created: &created[index],
+                created: &created,
                 search,
                 result,
                 at: &at,

@@ -1,7 +1,7 @@
 //! What the commands read before they work: captures, with every exchange recognised and
 //! extracted into a suite when asked, or a suite folder as it is.
 
-use super::extract::{Extracted, Options as ExtractOptions};
+use super::extract::{Extracted, Extractor, Finished, Made, Options as ExtractOptions, Survey};
 use super::redact::Secrets;
 use super::suite::{MANIFEST, Suite};
 use crate::capture::{self, Capture, Exchange, LoadOptions};
@@ -180,6 +180,82 @@ pub fn extract_streamed(
     );
     streamed.secrets = secrets;
     Ok((extracted, streamed))
+}
+
+/// What a first read of captures learns before a second makes their steps
+/// ([`Surveyed::extract`]): nothing of an exchange is kept but that.
+pub struct Surveyed {
+    pub survey: Survey,
+    pub identity: Identity,
+    pub secrets: Secrets,
+    pub streamed: Streamed,
+}
+
+/// Reads captures a first time for [`Surveyed::extract`]: who, which secrets, which
+/// relations and models. Every body is read: secrets (a CSRF token in a login page) can
+/// sit in any of them.
+pub fn survey(
+    paths: &[String],
+    options: &LoadOptions,
+    extract: &ExtractOptions,
+) -> Result<Surveyed> {
+    let mut secrets = Secrets::default();
+    let mut discovery = Discovery::default();
+    let mut survey = Survey::default();
+    let mut streamed = stream(paths, options, true, &mut |exchange, call| {
+        secrets.learn(&exchange);
+        discovery.observe(&exchange, &call);
+        if call.kind != Kind::NotOdoo {
+            survey.observe(&exchange, &call, extract);
+        }
+        Ok(())
+    })?;
+    streamed.secrets = secrets.clone();
+    Ok(Surveyed {
+        survey,
+        identity: discovery.finish(),
+        secrets,
+        streamed,
+    })
+}
+
+impl Surveyed {
+    /// An extractor for what was surveyed.
+    pub fn extractor<'o>(&self, extract: &'o ExtractOptions) -> Extractor<'o> {
+        Extractor::new(
+            &self.identity,
+            &self.secrets,
+            self.survey.relations(extract),
+            extract,
+        )
+    }
+
+    /// Reads the captures again and makes their steps, handing each to `each` as it is
+    /// made: the suite [`extract_streamed`] gives, with only its manifest held.
+    pub fn extract(
+        &self,
+        paths: &[String],
+        options: &LoadOptions,
+        extract: &ExtractOptions,
+        each: &mut dyn FnMut(Made) -> Result<()>,
+    ) -> Result<Finished> {
+        let mut extractor = self.extractor(extract);
+        stream(paths, options, false, &mut |exchange, call| {
+            if call.kind != Kind::NotOdoo
+                && let Some(made) = extractor.add(&exchange, &call)
+            {
+                each(made)?;
+            }
+            Ok(())
+        })?;
+        let sources = self
+            .streamed
+            .captures
+            .iter()
+            .map(|c| c.file.to_string())
+            .collect();
+        Ok(extractor.finish(sources))
+    }
 }
 
 /// A suite folder as it is (true), or captures extracted in memory (false), the web client's

@@ -591,49 +591,84 @@ pub fn manifest_text(manifest: &Manifest) -> std::result::Result<String, String>
 /// is refused unless `force`; even then only files named by the old or new manifest are
 /// touched: nothing else is ever deleted.
 pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
-    let shown = dir.display().to_string();
-    let existing: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => Vec::new(),
-    };
-    if !existing.is_empty() && !force {
-        return Err(Error::input(&shown, None, "the folder is not empty")
-            .hint("choose a new folder, or pass --force to overwrite the suite in it"));
-    }
-    let old_files: Vec<String> = if force {
-        match Suite::read(dir) {
-            Ok(old) => old
-                .manifest
-                .steps
-                .iter()
-                .flat_map(|s| std::iter::once(s.params.clone()).chain(s.baseline.clone()))
-                .collect(),
-            Err(_) => Vec::new(),
-        }
-    } else {
-        Vec::new()
-    };
-    let io = |path: &Path, err: std::io::Error| {
-        Error::input(
-            path.display().to_string(),
-            None,
-            format!("cannot write: {err}"),
-        )
-    };
+    let mut writer = SuiteWriter::open(dir, force)?;
     for file in files {
-        let path = safe_join(dir, &file.path).map_err(|why| Error::input(&shown, None, why))?;
-        if let Some(parent) = path.parent() {
+        writer.write(file)?;
+    }
+    writer.finish()
+}
+
+/// A suite written file by file as it is made ([`write`] at once): the folder is checked
+/// before anything is written, and the old suite's files the new one does not name are
+/// removed at the end.
+pub struct SuiteWriter {
+    dir: PathBuf,
+    shown: String,
+    old_files: Vec<String>,
+    written: BTreeSet<String>,
+}
+
+impl SuiteWriter {
+    /// Checks that `dir` may take a suite (empty, or `force`) and notes the old suite's
+    /// files. Nothing is written yet.
+    pub fn open(dir: &Path, force: bool) -> Result<SuiteWriter> {
+        let shown = dir.display().to_string();
+        let existing = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+        if existing && !force {
+            return Err(Error::input(&shown, None, "the folder is not empty")
+                .hint("choose a new folder, or pass --force to overwrite the suite in it"));
+        }
+        // Only the manifest is read: it names the files, which need not all be there.
+        let manifest_path = dir.join(MANIFEST);
+        let old_files = match std::fs::read_to_string(&manifest_path) {
+            Ok(text) if force => Manifest::parse(&text, &manifest_path.display().to_string())
+                .map(|old| {
+                    old.steps
+                        .iter()
+                        .flat_map(|s| std::iter::once(s.params.clone()).chain(s.baseline.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Ok(SuiteWriter {
+            dir: dir.to_path_buf(),
+            shown,
+            old_files,
+            written: BTreeSet::new(),
+        })
+    }
+
+    /// Writes one file of the suite, its folders made as needed.
+    pub fn write(&mut self, file: &SuiteFile) -> Result<()> {
+        let io = |path: &Path, err: std::io::Error| {
+            Error::input(
+                path.display().to_string(),
+                None,
+                format!("cannot write: {err}"),
+            )
+        };
+        let path =
+            safe_join(&self.dir, &file.path).map_err(|why| Error::input(&self.shown, None, why))?;
+        if let Some(parent) = path.parent()
+            && !parent.is_dir()
+        {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
         std::fs::write(&path, &file.contents).map_err(|e| io(&path, e))?;
+        self.written.insert(file.path.clone());
+        Ok(())
     }
-    let new_files: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for stale in old_files.iter().filter(|f| !new_files.contains(f.as_str())) {
-        if let Ok(path) = safe_join(dir, stale) {
-            let _ = std::fs::remove_file(path);
+
+    /// Removes the old suite's files the new one did not write.
+    pub fn finish(self) -> Result<()> {
+        for stale in self.old_files.iter().filter(|f| !self.written.contains(*f)) {
+            if let Ok(path) = safe_join(&self.dir, stale) {
+                let _ = std::fs::remove_file(path);
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A step for tests: a `call_kw` named `name`, its captures at `$.result`.

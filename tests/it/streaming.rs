@@ -108,7 +108,7 @@ fn whoami_prints_the_same_bytes_streamed_as_read_whole() {
 }
 
 #[test]
-fn extract_writes_the_same_suite_streamed_as_read_whole() {
+fn extract_writes_the_same_suite_streamed_and_read_twice_as_read_whole() {
     for files in inputs() {
         for options in [
             Options::default(),
@@ -130,6 +130,20 @@ fn extract_writes_the_same_suite_streamed_as_read_whole() {
             assert_eq!(streamed.skipped, reference.skipped, "{files:?}");
             assert_eq!(read.describe(), loaded.describe());
             assert_eq!(read.exchanges, loaded.exchanges.len());
+
+            // Read twice, each step handed on as it is made (what `extract` writes).
+            let surveyed = load::survey(&files, &LoadOptions::default(), &options).unwrap();
+            let mut made = Vec::new();
+            let finished = surveyed
+                .extract(&files, &LoadOptions::default(), &options, &mut |step| {
+                    made.extend(step.files());
+                    Ok(())
+                })
+                .unwrap();
+            made.insert(0, finished.manifest_file());
+            assert_eq!(made, reference.files, "{files:?}");
+            assert_eq!(finished.manifest, reference.manifest, "{files:?}");
+            assert_eq!(finished.notes, reference.skipped, "{files:?}");
         }
     }
 }
