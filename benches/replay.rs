@@ -13,7 +13,9 @@
 //! process start to its last verdict, on the capture (a HAR file, extracted in memory), on
 //! the suite extracted from it, and on a suite of twice as many steps, at `--jobs 64`;
 //! beside them the bare loop, and the time `Suite::read` takes to load the larger suite
-//! (target: 20,000 steps in 0.3 s). `ODOO_HAR_BENCH_BIN=PATH` measures another build.
+//! (target: 20,000 steps in 0.3 s). `ODOO_HAR_BENCH_BIN=PATH` measures another build. Beside
+//! them, the issue's peers when the machine has them: oha and Hurl (`ODOO_HAR_BENCH_OHA`,
+//! `ODOO_HAR_BENCH_HURL`, else on the PATH), against the same server.
 
 #[path = "../tests/support/fake_odoo.rs"]
 mod fake_odoo;
@@ -246,6 +248,7 @@ fn whole_commands(
         rate(calls, median),
         ms(best)
     );
+    peers(url, calls, &har, &bin, &dir);
     if let Some((_, folder, steps)) = inputs.last() {
         let (median, best) = timed(5, || {
             let start = Instant::now();
@@ -261,6 +264,109 @@ fn whole_commands(
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The peers of issue 14, when the machine has them: oha (`ODOO_HAR_BENCH_OHA`, else `oha`
+/// on the PATH) posting one of the capture's calls `calls` times at `-c 64`, and Hurl
+/// (`ODOO_HAR_BENCH_HURL`, else `hurl`) running the capture's Hurl export split in 64 files
+/// at `--jobs 64`; each timed as a whole process, as the replay is.
+fn peers(url: &str, calls: usize, har: &std::path::Path, bin: &str, dir: &std::path::Path) {
+    let tool = |var: &str, name: &str| std::env::var(var).unwrap_or_else(|_| name.to_string());
+    let runs = |program: &str| {
+        std::process::Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let report = |label: &str, (median, best): (Duration, Duration)| {
+        println!(
+            "  {label:<26} median {:>7.1} ms ({:>6.0} calls/s), best {:>7.1} ms",
+            ms(median),
+            calls as f64 / median.as_secs_f64(),
+            ms(best)
+        );
+    };
+    let oha = tool("ODOO_HAR_BENCH_OHA", "oha");
+    if runs(&oha) {
+        let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"service": "object", "method": "execute_kw",
+            "args": [fake_odoo::DB, fake_odoo::UID, fake_odoo::API_KEY, "res.partner", "read", [[9]], {"fields": ["name"]}]}});
+        let times = timed(5, || {
+            let start = Instant::now();
+            let out = std::process::Command::new(&oha)
+                .args([
+                    "-n",
+                    &calls.to_string(),
+                    "-c",
+                    "64",
+                    "--no-tui",
+                    "-m",
+                    "POST",
+                ])
+                .args(["-T", "application/json", "-d", &body.to_string()])
+                .arg(format!("{url}/jsonrpc"))
+                .output()
+                .expect("oha runs");
+            assert!(out.status.success(), "oha: {out:?}");
+            start.elapsed()
+        });
+        report("oha (whole process)", times);
+    } else {
+        println!("  oha: not found (ODOO_HAR_BENCH_OHA=PATH to compare)");
+    }
+    let hurl = tool("ODOO_HAR_BENCH_HURL", "hurl");
+    if runs(&hurl) {
+        let exported = dir.join("calls.hurl");
+        let out = std::process::Command::new(bin)
+            .args(["export", "--format", "hurl", "-o"])
+            .arg(&exported)
+            .arg(har)
+            .output()
+            .expect("export runs");
+        assert!(out.status.success(), "export: {out:?}");
+        // Hurl runs files in parallel, the requests of one file in order.
+        let text = std::fs::read_to_string(&exported).expect("the export reads");
+        let entries: Vec<&str> = text.split("\n# ").skip(1).collect();
+        let files: Vec<std::path::PathBuf> = (0..64)
+            .map(|part| {
+                let path = dir.join(format!("part{part:02}.hurl"));
+                let chunk: Vec<String> = entries
+                    .iter()
+                    .skip(part)
+                    .step_by(64)
+                    .map(|e| format!("# {e}"))
+                    .collect();
+                std::fs::write(&path, chunk.join("\n")).expect("write a part");
+                path
+            })
+            .collect();
+        let times = timed(3, || {
+            let start = Instant::now();
+            let out = std::process::Command::new(&hurl)
+                .args([
+                    "--test",
+                    "--jobs",
+                    "64",
+                    "--variable",
+                    &format!("url={url}"),
+                ])
+                .args(["--variable", &format!("db={}", fake_odoo::DB)])
+                .args(["--variable", &format!("uid={}", fake_odoo::UID)])
+                .args(["--secret", &format!("api_key={}", fake_odoo::API_KEY)])
+                .args(&files)
+                .output()
+                .expect("hurl runs");
+            assert!(
+                out.status.success(),
+                "hurl: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            start.elapsed()
+        });
+        report("hurl --test --jobs 64", times);
+    } else {
+        println!("  hurl: not found (ODOO_HAR_BENCH_HURL=PATH to compare)");
+    }
 }
 
 /// The suite's templates and variables, with the uid the login gave.
