@@ -1,4 +1,4 @@
-//! The mock's HTTP server, on hyper (already in the build through reqwest): HTTP/1.1 with
+//! The mock's HTTP server, on hyper (which the replay's client uses too): HTTP/1.1 with
 //! keep-alive, `Content-Length` or chunked bodies, answered by a plain function.
 //!
 //! The mock never misbehaves on purpose, so it has no use for a hand-written server; the
