@@ -195,18 +195,36 @@ struct Place {
 
 /// Places in the order found, packed: each as its file, its description and its entry's
 /// distance from the previous place's, in LEB128 (a few bytes where a [`Provenance`] takes
-/// a hundred, for a field found in every call of a long capture).
+/// a hundred, for a field found in every call of a long capture), and places that repeat
+/// the one before at the same distance (the uid of every call in a row) as a count.
 #[derive(Debug, Default)]
 struct Places {
     bytes: Vec<u8>,
     last_entry: u64,
+    /// The last place's file, description and distance, not yet written, and how many
+    /// more places repeated it.
+    pending: Option<([u64; 3], u64)>,
 }
 
 impl Places {
     fn push(&mut self, place: Place) {
         let step = place.entry.wrapping_sub(self.last_entry);
         self.last_entry = place.entry;
-        for mut n in [place.file, place.description, step] {
+        let record = [place.file, place.description, step];
+        match &mut self.pending {
+            Some((last, repeats)) if *last == record => *repeats += 1,
+            _ => {
+                self.flush();
+                self.pending = Some((record, 0));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(([file, description, step], repeats)) = self.pending.take() else {
+            return;
+        };
+        for mut n in [file, description, step, repeats] {
             while n >= 0x80 {
                 self.bytes.push((n as u8) | 0x80);
                 n >>= 7;
@@ -228,15 +246,25 @@ impl Places {
                 shift += 7;
             }
         };
+        let mut written = std::iter::from_fn(move || Some([next()?, next()?, next()?, next()?]));
+        let mut pending = self.pending.map(|(r, n)| [r[0], r[1], r[2], n]);
         let mut entry = 0u64;
+        let mut current: Option<([u64; 4], u64)> = None;
         std::iter::from_fn(move || {
-            let (file, description, step) = (next()?, next()?, next()?);
-            entry = entry.wrapping_add(step);
-            Some(Place {
-                file,
-                entry,
-                description,
-            })
+            loop {
+                if let Some(([file, description, step, repeats], done)) = &mut current
+                    && *done <= *repeats
+                {
+                    *done += 1;
+                    entry = entry.wrapping_add(*step);
+                    return Some(Place {
+                        file: *file,
+                        entry,
+                        description: *description,
+                    });
+                }
+                current = Some((written.next().or_else(|| pending.take())?, 0));
+            }
         })
     }
 }
@@ -918,6 +946,26 @@ mod tests {
         let mut places = Places::default();
         put.iter().for_each(|p| places.push(*p));
         assert_eq!(places.iter().collect::<Vec<_>>(), put);
+    }
+
+    #[test]
+    fn places_in_a_row_are_kept_as_a_count() {
+        let at = |entry, description| Place {
+            file: 0,
+            entry,
+            description,
+        };
+        // Every call in a row, then every other one, then another description.
+        let mut put: Vec<Place> = (0..1000).map(|e| at(e, 7)).collect();
+        put.extend((0..500).map(|i| at(1000 + 2 * i, 7)));
+        put.push(at(2001, 3));
+        put.push(at(2002, 3));
+        let mut places = Places::default();
+        put.iter().for_each(|p| places.push(*p));
+        assert_eq!(places.iter().collect::<Vec<_>>(), put);
+        places.flush();
+        assert_eq!(places.iter().collect::<Vec<_>>(), put);
+        assert!(places.bytes.len() <= 24, "{} bytes", places.bytes.len());
     }
     use crate::capture::NameValue;
     use crate::odoo::classify;
