@@ -211,8 +211,32 @@ impl Connector {
         let stream = tls
             .connect(name, stream)
             .await
-            .map_err(|e| Fault::Tls(e.to_string()))?;
+            .map_err(|e| Fault::Tls(certificate_problem(&e, host)))?;
         Ok(Box::new(stream))
+    }
+}
+
+/// What went wrong with the handshake, in words for the person who runs the replay.
+fn certificate_problem(error: &std::io::Error, host: &str) -> String {
+    use rustls::CertificateError as Why;
+    let Some(rustls::Error::InvalidCertificate(why)) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return error.to_string();
+    };
+    match why {
+        Why::UnknownIssuer | Why::Other(_) => {
+            "the server's certificate is not signed by an authority this machine trusts (a self-signed or internal certificate?)".into()
+        }
+        Why::Expired | Why::ExpiredContext { .. } => "the server's certificate has expired".into(),
+        Why::NotValidYet | Why::NotValidYetContext { .. } => {
+            "the server's certificate is not valid yet (is this machine's clock right?)".into()
+        }
+        Why::NotValidForName | Why::NotValidForNameContext { .. } => {
+            format!("the server's certificate is not for {host}")
+        }
+        other => format!("the server's certificate was refused ({other:?})"),
     }
 }
 
