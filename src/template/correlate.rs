@@ -119,14 +119,35 @@ pub struct Producer {
     /// The step's name, for reasons a person reads (`014-res.partner.name_search`).
     pub label: String,
     pub value: i64,
-    pub path: Path,
+    /// Where in the step's answer, as written (`$.result[0][0]`): a long capture's answers
+    /// hold hundreds of thousands of ids, so the path is kept as text, not as segments.
+    pub path: Box<str>,
+    /// The path as a capture name's tail (`result_0_0`).
+    slug: Box<str>,
     pub evidence: Evidence,
 }
 
 impl Producer {
+    pub fn new(
+        step: usize,
+        label: String,
+        value: i64,
+        path: &Path,
+        evidence: Evidence,
+    ) -> Producer {
+        Producer {
+            step,
+            label,
+            value,
+            path: path.to_string().into(),
+            slug: path.slug().into(),
+            evidence,
+        }
+    }
+
     /// The capture variable a link to this value uses.
     pub fn capture_name(&self) -> String {
-        format!("s{:03}_{}", self.step, self.path.slug())
+        format!("s{:03}_{}", self.step, self.slug)
     }
 
     /// `014-res.partner.name_search $.result[0][0] (suggestion #1 of …)`.
@@ -218,13 +239,13 @@ pub fn producers(answer: &Answer, relations: &Relations) -> Vec<Producer> {
                 } => Evidence::FieldOf { field, relation },
             }
         };
-        Some(Producer {
-            step: answer.step,
-            label: answer.label.to_string(),
-            value: sighting.value,
-            path: sighting.path,
+        Some(Producer::new(
+            answer.step,
+            answer.label.to_string(),
+            sighting.value,
+            &sighting.path,
             evidence,
-        })
+        ))
     })
     .collect()
 }
@@ -556,13 +577,13 @@ mod tests {
     }
 
     fn producer(step: usize, value: i64, evidence: Evidence) -> Producer {
-        Producer {
+        Producer::new(
             step,
-            label: format!("{step:03}-x"),
+            format!("{step:03}-x"),
             value,
-            path: result_path(),
+            &result_path(),
             evidence,
-        }
+        )
     }
 
     fn positions(
