@@ -165,6 +165,16 @@ pub struct Connector {
     tls: Option<TlsConnector>,
 }
 
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("target", &self.target)
+            .field("proxy", &self.proxy)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
 impl Connector {
     pub fn new(target: Target, proxy: Option<Proxy>, insecure: bool) -> Result<Connector, String> {
         let tls = match target.tls {
