@@ -203,8 +203,9 @@ pub fn extract(
         survey.observe(exchange, call, options);
     }
     let mut extractor = Extractor::new(identity, secrets, survey.relations(options), options);
+    extractor.reserve(survey.steps);
     let mut files = Vec::new();
-    let mut in_memory = Vec::new();
+    let mut in_memory = Vec::with_capacity(if options.in_memory { survey.steps } else { 0 });
     for (exchange, call) in exchanges.iter().zip(calls) {
         let Some(made) = extractor.add(exchange, call) else {
             continue;
@@ -294,6 +295,8 @@ fn admission(exchange: &Exchange, call: &OdooCall, options: &Options) -> Admissi
 pub struct Survey {
     learned: Relations,
     touched: BTreeSet<String>,
+    /// How many calls may become steps (before `--dedupe` and unreadable bodies).
+    pub steps: usize,
 }
 
 impl Survey {
@@ -308,12 +311,16 @@ impl Survey {
             self.learned
                 .learn(call.model.as_deref(), call.method.as_deref(), result);
         }
+        if !matches!(admission(exchange, call, options), Admission::Step { .. }) {
+            return;
+        }
+        self.steps += 1;
         let Some(model) = &call.model else { return };
         // A JSON-RPC call has a model only when its body was read, as its step's will be;
         // a JSON-2 or XML-RPC body is read again to know.
         let readable = !matches!(call.kind, Kind::Json2 | Kind::XmlRpc)
             || request_document(exchange, call).is_some();
-        if matches!(admission(exchange, call, options), Admission::Step { .. }) && readable {
+        if readable {
             self.touched.insert(model.clone());
         }
     }
@@ -423,6 +430,13 @@ impl<'o> Extractor<'o> {
             captures: Vec::new(),
             secret_names: BTreeSet::new(),
         }
+    }
+
+    /// Room for `steps` more steps at once: a capture of tens of thousands of calls would
+    /// otherwise grow the lists of steps by copying them again and again into fresh memory.
+    pub fn reserve(&mut self, steps: usize) {
+        self.steps.reserve(steps);
+        self.captures.reserve(steps);
     }
 
     /// The step `call` makes, if it makes one.

@@ -278,6 +278,7 @@ impl Surveyed {
         each: &mut dyn FnMut(Made) -> Result<()>,
     ) -> Result<Finished> {
         let mut extractor = self.extractor(extract);
+        extractor.reserve(self.survey.steps);
         stream(paths, options, false, &mut |exchange, call| {
             if call.kind != Kind::NotOdoo
                 && let Some(made) = extractor.add(&exchange, &call)
