@@ -11,7 +11,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper_util::rt::TokioIo;
 
-use super::connect::{Connector, Proxy, Target};
+use super::connect::{Connector, Proxy, Target, host_of};
 
 /// An HTTP answer, whatever its status.
 #[derive(Debug, Clone)]
@@ -122,9 +122,12 @@ pub struct Client {
 #[derive(Debug)]
 struct Shared {
     base: String,
-    /// The path the base URL has before each route (`/odoo` in `https://host/odoo`).
-    prefix: String,
+    /// What each request's target starts with before its route: the base URL's path
+    /// (`/odoo` in `https://host/odoo`), or the whole base URL for a proxy in the clear.
+    target_prefix: String,
     host: HeaderValue,
+    /// `Proxy-Authorization` for a proxy in the clear that asks for it.
+    proxy_authorization: Option<HeaderValue>,
     connector: Connector,
     timeout: Duration,
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
@@ -159,15 +162,11 @@ impl Client {
             "https" => true,
             _ => return Err(format!("--url {base}: give an http:// or https:// address")),
         };
-        let host = parsed
-            .host_str()
-            .ok_or_else(|| format!("--url {base}: the address has no host"))?;
+        let host =
+            host_of(&parsed).ok_or_else(|| format!("--url {base}: the address has no host"))?;
         let target = Target {
             tls,
-            host: host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string(),
+            host,
             port: parsed
                 .port_or_known_default()
                 .unwrap_or(if tls { 443 } else { 80 }),
@@ -176,13 +175,22 @@ impl Client {
         let host =
             HeaderValue::from_str(&target.authority()).map_err(|e| format!("--url {base}: {e}"))?;
         let connector = Connector::new(target, proxy, insecure)?;
+        let proxy_authorization = connector
+            .proxy_authorization()
+            .map(HeaderValue::from_str)
+            .transpose()
+            .map_err(|_| "the proxy credentials are not a valid header".to_string())?;
         let base = base.trim_end_matches('/').to_string();
-        let prefix = parsed.path().trim_end_matches('/').to_string();
+        let target_prefix = match connector.absolute_form() {
+            true => base.clone(),
+            false => parsed.path().trim_end_matches('/').to_string(),
+        };
         Ok(Client {
             shared: Arc::new(Shared {
                 base,
-                prefix,
+                target_prefix,
                 host,
+                proxy_authorization,
                 connector,
                 timeout,
                 idle: Mutex::new(Vec::with_capacity(connections)),
@@ -235,11 +243,7 @@ impl Client {
         headers: &[(String, String)],
     ) -> Result<hyper::Request<Full<Bytes>>, Fault> {
         let shared = &self.shared;
-        let uri = match shared.connector.absolute_form() {
-            true => format!("{}{route}", shared.base),
-            false => format!("{}{route}", shared.prefix),
-        };
-        let mut request = hyper::Request::post(uri)
+        let mut request = hyper::Request::post(format!("{}{route}", shared.target_prefix))
             .body(Full::new(body))
             .map_err(|e| Fault::Other(format!("cannot build a request to {route}: {e}")))?;
         let map = request.headers_mut();
@@ -252,10 +256,8 @@ impl Client {
             hyper::header::USER_AGENT,
             HeaderValue::from_static(USER_AGENT),
         );
-        if let Some(authorization) = shared.connector.proxy_authorization() {
-            let value = HeaderValue::from_str(authorization)
-                .map_err(|_| Fault::Other("the proxy credentials are not a valid header".into()))?;
-            map.insert(hyper::header::PROXY_AUTHORIZATION, value);
+        if let Some(authorization) = &shared.proxy_authorization {
+            map.insert(hyper::header::PROXY_AUTHORIZATION, authorization.clone());
         }
         for (name, value) in headers {
             // The header's value may be a secret: only its name is told.

@@ -16,8 +16,18 @@ use super::client::Fault;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub tls: bool,
+    /// The host as [`host_of`] gives it: an IPv6 address without its brackets.
     pub host: String,
     pub port: u16,
+}
+
+/// A URL's host as a name or an address, an IPv6 one without the brackets a URL writes
+/// around it.
+pub fn host_of(url: &url::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Ipv6(address) => Some(address.to_string()),
+        host => Some(host.to_string()),
+    }
 }
 
 impl Target {
@@ -33,16 +43,16 @@ impl Target {
     }
 
     fn is_loopback(&self) -> bool {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        host.eq_ignore_ascii_case("localhost")
-            || host
+        self.host.eq_ignore_ascii_case("localhost")
+            || self
+                .host
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     }
 }
 
 fn bracket_ipv6(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') {
+    if host.contains(':') {
         format!("[{host}]")
     } else {
         host.to_string()
@@ -85,18 +95,18 @@ impl Proxy {
         {
             return Ok(None);
         }
-        let (name, value) = match target.tls {
+        let named = match target.tls {
             true => ["HTTPS_PROXY", "ALL_PROXY"],
             false => ["HTTP_PROXY", "ALL_PROXY"],
-        }
-        .into_iter()
-        .find_map(|name| var(name).map(|value| (name, value)))
-        .map_or((None, None), |(n, v)| (Some(n), Some(v)));
-        match (name, value) {
-            (Some(name), Some(value)) => Proxy::parse(&value)
+        };
+        match named
+            .into_iter()
+            .find_map(|name| var(name).map(|value| (name, value)))
+        {
+            Some((name, value)) => Proxy::parse(&value)
                 .map(Some)
                 .map_err(|why| format!("{name}: {why}")),
-            _ => Ok(None),
+            None => Ok(None),
         }
     }
 
@@ -114,9 +124,7 @@ impl Proxy {
                 url.scheme()
             ));
         }
-        let host = url
-            .host_str()
-            .ok_or("the proxy address has no host; give http://host:port")?;
+        let host = host_of(&url).ok_or("the proxy address has no host; give http://host:port")?;
         let authorization = (!url.username().is_empty()).then(|| {
             let user = percent_decode(url.username());
             let password = percent_decode(url.password().unwrap_or(""));
@@ -125,7 +133,7 @@ impl Proxy {
             format!("Basic {token}")
         });
         Ok(Proxy {
-            host: host.trim_start_matches('[').trim_end_matches(']').into(),
+            host,
             port: url.port().unwrap_or(80),
             authorization,
         })
@@ -141,7 +149,6 @@ fn percent_decode(text: &str) -> String {
 
 /// Whether a `NO_PROXY` list (`*`, host names, `.domain` suffixes, addresses) covers `host`.
 fn bypassed(list: &str, host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     list.split(',').map(str::trim).any(|entry| {
         let domain = entry.trim_start_matches("*.").trim_start_matches('.');
         entry == "*"
@@ -211,11 +218,7 @@ impl Connector {
             Some(proxy) => tunnel(stream, &self.target, proxy).await?,
             None => stream,
         };
-        let host = self
-            .target
-            .host
-            .trim_start_matches('[')
-            .trim_end_matches(']');
+        let host = &self.target.host;
         let name = ServerName::try_from(host.to_string())
             .map_err(|e| Fault::Tls(format!("{host}: {e}")))?;
         let stream = tls
@@ -283,16 +286,11 @@ async fn tunnel(mut stream: TcpStream, target: &Target, proxy: &Proxy) -> Result
     request.push_str("\r\n");
     let refused =
         |why: String| Fault::Refused(format!("the proxy {}:{} {why}", proxy.host, proxy.port));
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| refused(format!("broke the connection ({e})")))?;
+    let broke = |e: std::io::Error| refused(format!("broke the connection ({e})"));
+    stream.write_all(request.as_bytes()).await.map_err(broke)?;
     let mut reader = BufReader::new(stream);
     let mut status = String::new();
-    reader
-        .read_line(&mut status)
-        .await
-        .map_err(|e| refused(format!("broke the connection ({e})")))?;
+    reader.read_line(&mut status).await.map_err(broke)?;
     let code = status.split_whitespace().nth(1).unwrap_or("");
     if code != "200" {
         return Err(refused(format!(
@@ -302,10 +300,7 @@ async fn tunnel(mut stream: TcpStream, target: &Target, proxy: &Proxy) -> Result
     }
     loop {
         let mut line = String::new();
-        let read = reader
-            .read_line(&mut line)
-            .await
-            .map_err(|e| refused(format!("broke the connection ({e})")))?;
+        let read = reader.read_line(&mut line).await.map_err(broke)?;
         if read == 0 || line == "\r\n" || line == "\n" {
             break;
         }
