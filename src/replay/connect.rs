@@ -140,11 +140,12 @@ impl Proxy {
     }
 }
 
+/// A URL's user or password as written before it was escaped (`p%40ss` is `p@ss`; a `+`
+/// stays a `+`, as in any URL but a form).
 fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Whether a `NO_PROXY` list (`*`, host names, `.domain` suffixes, addresses) covers `host`.
@@ -401,7 +402,7 @@ mod tests {
     #[test]
     fn the_proxy_follows_the_scheme_and_no_proxy() {
         let vars = [
-            ("HTTPS_PROXY", "http://user:p%40ss@proxy.corp:3128"),
+            ("HTTPS_PROXY", "http://user:p%40ss+1@proxy.corp:3128"),
             ("http_proxy", "proxy.corp:8080"),
             ("NO_PROXY", "internal.corp, .lan"),
         ];
@@ -409,7 +410,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((https.host.as_str(), https.port), ("proxy.corp", 3128));
-        let token = base64::engine::general_purpose::STANDARD.encode("user:p@ss");
+        let token = base64::engine::general_purpose::STANDARD.encode("user:p@ss+1");
         assert_eq!(https.authorization, Some(format!("Basic {token}")));
         assert!(!format!("{https:?}").contains(&token), "{https:?}");
         let http = Proxy::for_target(&target("odoo.example.com", false), env(&vars))
