@@ -333,15 +333,15 @@ async fn replay(
     // sight; reading the answer needs no such order and is done before.
     let one_at_a_time = Mutex::new(());
     let runs = runner::run(context.clone(), move |run| {
-        let live = matches!(*expected, Expected::Baselines).then(|| run.document());
+        let live = judging.then(|| run.document()).flatten();
         let _turn = one_at_a_time.lock().unwrap_or_else(|p| p.into_inner());
         let verdict = match &*expected {
-            Expected::Baselines => judge.judge(run, live.flatten()),
+            Expected::Baselines => judge.judge(run, live),
             Expected::Answers(a) => {
                 let mut run = run.clone();
                 run.noise.extend(a.noise[run.index].iter().cloned());
                 let expected = a.answers[run.index].as_ref();
-                let verdict = judge.judge_against(&run, expected, run.document());
+                let verdict = judge.judge_against(&run, expected, live);
                 super::upgrade::errors_as_differences(verdict, &run, expected)
             }
             Expected::Nothing => judge.judge_against(run, None, None),
