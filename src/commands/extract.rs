@@ -70,7 +70,7 @@ fn streamed(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<S
     let asked = match &args.input.url {
         Some(url) => {
             let variables = surveyed.extractor(&options).manifest_variables();
-            let (relations, notes) = ask_relations(url, &variables, &surveyed.survey.touched())?;
+            let (relations, notes) = server_relations(url, &variables, &surveyed.survey.touched())?;
             options.relations = relations;
             notes
         }
@@ -108,7 +108,7 @@ fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let (relations, notes) = ask_relations(url, &extracted.manifest.variables, &touched)?;
+        let (relations, notes) = server_relations(url, &extracted.manifest.variables, &touched)?;
         asked = notes;
         if !relations.is_empty() {
             options.relations = relations;
@@ -153,28 +153,18 @@ fn no_steps(manifest: &Manifest, streamed: &load::Streamed) -> Result<()> {
     Ok(())
 }
 
-/// `extract --url`: the relations of the models the steps touch, as the server describes
-/// them (what the capture said of them wins), and notes for the person.
-fn ask_relations(
-    url: &str,
-    variables: &BTreeMap<String, Value>,
-    touched: &[String],
-) -> Result<(Relations, Vec<String>)> {
-    if touched.is_empty() {
-        return Ok((Relations::default(), Vec::new()));
-    }
-    server_relations(url, variables, touched)
-}
-
 /// `extract --url`: what the server says of the relations of `models`, asked over the external
 /// API with the credentials of the environment (`ODOO_PASSWORD` or `ODOO_API_KEY`, and
 /// `ODOO_DB`, `ODOO_LOGIN`, else the captured ones), and notes for the person. Without a
-/// secret nothing is asked, and the note says so.
+/// secret nothing is asked, and the note says so; without a model, nothing is said.
 fn server_relations(
     url: &str,
     variables: &BTreeMap<String, Value>,
     models: &[String],
 ) -> Result<(Relations, Vec<String>)> {
+    if models.is_empty() {
+        return Ok((Relations::default(), Vec::new()));
+    }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let credentials = Credentials {
         db: env("ODOO_DB"),

@@ -225,7 +225,7 @@ pub fn extract_streamed(
 pub struct Surveyed {
     pub survey: Survey,
     pub identity: Identity,
-    pub secrets: Secrets,
+    /// What was read, with the secrets the captures hold.
     pub streamed: Streamed,
 }
 
@@ -248,11 +248,10 @@ pub fn survey(
         }
         Ok(())
     })?;
-    streamed.secrets = secrets.clone();
+    streamed.secrets = secrets;
     Ok(Surveyed {
         survey,
         identity: discovery.finish(),
-        secrets,
         streamed,
     })
 }
@@ -262,7 +261,7 @@ impl Surveyed {
     pub fn extractor<'o>(&self, extract: &'o ExtractOptions) -> Extractor<'o> {
         Extractor::new(
             &self.identity,
-            &self.secrets,
+            &self.streamed.secrets,
             self.survey.relations(extract),
             extract,
         )
