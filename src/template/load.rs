@@ -48,13 +48,12 @@ impl Loaded {
     pub fn extract(&self, options: &ExtractOptions) -> Extracted {
         let identity = Identity::discover(&self.exchanges, &self.calls);
         let secrets = Secrets::collect(&self.exchanges);
-        let sources = self.captures.iter().map(|c| c.file.to_string()).collect();
         super::extract::extract(
             &self.exchanges,
             &self.calls,
             &identity,
             &secrets,
-            sources,
+            sources(&self.captures),
             options,
         )
     }
@@ -68,6 +67,11 @@ impl Loaded {
     pub fn describe(&self) -> String {
         describe(&self.captures)
     }
+}
+
+/// The captures' files, as a manifest's `extracted_from` names them.
+fn sources(captures: &[Capture]) -> Vec<String> {
+    captures.iter().map(|c| c.file.to_string()).collect()
 }
 
 fn describe(captures: &[Capture]) -> String {
@@ -203,17 +207,12 @@ pub fn extract_streamed(
         }
         Ok(())
     })?;
-    let sources = streamed
-        .captures
-        .iter()
-        .map(|c| c.file.to_string())
-        .collect();
     let extracted = super::extract::extract(
         &exchanges,
         &calls,
         &discovery.finish(),
         &secrets,
-        sources,
+        sources(&streamed.captures),
         extract,
     );
     streamed.secrets = secrets;
@@ -286,13 +285,7 @@ impl Surveyed {
             }
             Ok(())
         })?;
-        let sources = self
-            .streamed
-            .captures
-            .iter()
-            .map(|c| c.file.to_string())
-            .collect();
-        Ok(extractor.finish(sources))
+        Ok(extractor.finish(sources(&self.streamed.captures)))
     }
 }
 
