@@ -269,9 +269,10 @@ pub fn created(
 pub struct Novelty {
     // Where the model is known, by model: sale order 21 is news even where partner 21 was
     // listed. Where it is not (a field or list the relations do not describe), any earlier
-    // sight of the number counts, to err on the side of "not new".
-    seen: BTreeSet<(String, i64)>,
-    seen_anywhere: BTreeSet<i64>,
+    // sight of the number counts, to err on the side of "not new". Each number keeps the
+    // kinds (indexes into `slots`) it was seen as: having a key at all is "seen anywhere".
+    seen: HashMap<i64, Vec<u32>>,
+    slots: HashMap<String, u32>,
     highest: HashMap<String, i64>,
     all_created: BTreeSet<i64>,
 }
@@ -286,6 +287,19 @@ impl Novelty {
         relations: &Relations,
         about_created: impl Fn(&BTreeSet<i64>) -> bool,
     ) -> BTreeSet<i64> {
+        self.next_remembering(step, relations, about_created, |_| true)
+    }
+
+    /// [`Novelty::next`], remembering of this answer's ids only those `remember` names: a
+    /// number no later request names cannot make a later answer's news matter, so a long
+    /// capture need not keep it.
+    pub fn next_remembering(
+        &mut self,
+        step: &Answered,
+        relations: &Relations,
+        about_created: impl Fn(&BTreeSet<i64>) -> bool,
+        remember: impl Fn(i64) -> bool,
+    ) -> BTreeSet<i64> {
         let mut created = BTreeSet::new();
         let Some((result, at)) = &step.result else {
             return created;
@@ -293,34 +307,48 @@ impl Novelty {
         let sightings = sightings(step.model, step.method, result, at, relations);
         let minted = step.method.is_some_and(methods::mints_ids);
         let may_hold_new = step.writes || about_created(&self.all_created);
-        for sighting in &sightings {
-            let slot = sighting.place.slot();
+        let slots: Vec<String> = sightings.iter().map(|s| s.place.slot()).collect();
+        for (sighting, slot) in sightings.iter().zip(&slots) {
             // A many2one points at a record that usually existed already (the customer of a
             // new order): new only when above every record of its kind seen before.
             let many2one = matches!(sighting.place, Place::Field { many: false, .. });
-            let newer = match self.highest.get(&slot) {
+            let newer = match self.highest.get(slot) {
                 Some(high) => sighting.value > *high,
                 None => !many2one,
             };
             let made_here = minted && matches!(sighting.place, Place::Record { .. });
+            let seen = self.seen.get(&sighting.value);
             let unseen = if sighting.place.model().is_some() {
-                !self.seen.contains(&(slot.clone(), sighting.value))
+                let kind = self.slots.get(slot);
+                !seen.is_some_and(|kinds| kind.is_some_and(|kind| kinds.contains(kind)))
             } else {
-                !self.seen_anywhere.contains(&sighting.value)
+                seen.is_none()
             };
             if made_here || (may_hold_new && newer && unseen) {
                 created.insert(sighting.value);
             }
         }
-        for sighting in sightings {
-            let slot = sighting.place.slot();
-            self.seen.insert((slot.clone(), sighting.value));
-            self.seen_anywhere.insert(sighting.value);
+        for (sighting, slot) in sightings.into_iter().zip(slots) {
+            if remember(sighting.value) {
+                let count = self.slots.len() as u32;
+                let kind = *self.slots.entry(slot.clone()).or_insert(count);
+                let kinds = self.seen.entry(sighting.value).or_default();
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+            }
             let high = self.highest.entry(slot).or_insert(sighting.value);
             *high = (*high).max(sighting.value);
         }
-        self.all_created.extend(created.iter().copied());
+        self.all_created
+            .extend(created.iter().copied().filter(|id| remember(*id)));
         created
+    }
+
+    /// Forgets `value`: no later request names it.
+    pub fn forget(&mut self, value: i64) {
+        self.seen.remove(&value);
+        self.all_created.remove(&value);
     }
 }
 

@@ -21,6 +21,7 @@ use glob::Pattern;
 use serde_json::{Map, Value};
 
 use super::correlate::{self, Position, Producer};
+use super::demand::{Demand, Held};
 use super::redact::Secrets;
 use super::suite::{CaptureDef, FORMAT, LinkDef, LiteralDef, Manifest, Step, SuiteFile};
 use crate::capture::Exchange;
@@ -202,7 +203,13 @@ pub fn extract(
     for (exchange, call) in exchanges.iter().zip(calls) {
         survey.observe(exchange, call, options);
     }
-    let mut extractor = Extractor::new(identity, secrets, survey.relations(options), options);
+    let mut extractor = Extractor::new(
+        identity,
+        secrets,
+        survey.relations(options),
+        &survey.demand,
+        options,
+    );
     extractor.reserve(survey.steps);
     let mut files = Vec::new();
     let mut in_memory = Vec::with_capacity(if options.in_memory { survey.steps } else { 0 });
@@ -297,6 +304,9 @@ pub struct Survey {
     touched: BTreeSet<String>,
     /// How many calls may become steps (before `--dedupe` and unreadable bodies).
     pub steps: usize,
+    /// The integers those calls' requests name, and until which call.
+    pub demand: Demand,
+    calls: u32,
 }
 
 impl Survey {
@@ -311,10 +321,13 @@ impl Survey {
             self.learned
                 .learn(call.model.as_deref(), call.method.as_deref(), result);
         }
+        let index = self.calls;
+        self.calls += 1;
         if !matches!(admission(exchange, call, options), Admission::Step { .. }) {
             return;
         }
         self.steps += 1;
+        self.demand.note(index, call);
         let Some(model) = &call.model else { return };
         // A JSON-RPC call has a model only when its body was read, as its step's will be;
         // a JSON-2 or XML-RPC body is read again to know.
@@ -389,7 +402,9 @@ pub struct Extractor<'o> {
     link_notes: Vec<String>,
     plumbing: BTreeMap<String, (usize, &'static str)>,
     seen_shapes: BTreeSet<(&'static str, Option<String>, Option<String>, String)>,
-    linker: Linker,
+    linker: Linker<'o>,
+    /// Calls given so far, counted as [`Survey`] counts them.
+    calls: u32,
     steps: Vec<Step>,
     /// Each step's captures, which later steps add to.
     captures: Vec<BTreeMap<String, CaptureDef>>,
@@ -401,6 +416,7 @@ impl<'o> Extractor<'o> {
         identity: &Identity,
         secrets: &Secrets,
         relations: Relations,
+        demand: &'o Demand,
         options: &'o Options,
     ) -> Extractor<'o> {
         let variables = Variables::from_identity(identity);
@@ -425,7 +441,8 @@ impl<'o> Extractor<'o> {
             link_notes: Vec::new(),
             plumbing: BTreeMap::new(),
             seen_shapes: BTreeSet::new(),
-            linker: Linker::default(),
+            linker: Linker::new(demand),
+            calls: 0,
             steps: Vec::new(),
             captures: Vec::new(),
             secret_names: BTreeSet::new(),
@@ -441,6 +458,8 @@ impl<'o> Extractor<'o> {
 
     /// The step `call` makes, if it makes one.
     pub fn add(&mut self, exchange: &Exchange, call: &OdooCall) -> Option<Made> {
+        let index = self.calls;
+        self.calls += 1;
         let read_only = match admission(exchange, call, self.options) {
             Admission::Step { read_only } => read_only,
             Admission::NotStep(note) => {
@@ -490,6 +509,7 @@ impl<'o> Extractor<'o> {
             &mut step,
             baseline.as_ref(),
             &self.relations,
+            index,
             &mut self.captures,
         );
         self.link_notes.extend(link_notes(&step));
@@ -918,27 +938,59 @@ fn creating_save(call: &OdooCall) -> bool {
 /// Links ids in each step's request to earlier steps' responses (see `correlate`), one step
 /// at a time in capture order, and records how each link was chosen and which ids stayed
 /// literal although an answer held them.
-#[derive(Default)]
-struct Linker {
+///
+/// Of the ids answers held it keeps only those a later request names ([`Demand`]), each
+/// until the last call naming it is past: what a long capture's linking holds is the ids
+/// in flight, not every id it listed.
+struct Linker<'d> {
+    demand: &'d Demand,
+    held: Held,
     novelty: ids::Novelty,
     // By value: a request's integer is looked up among the answers that held that integer
     // only, so linking stays linear in the size of a long capture.
     producers: HashMap<i64, Vec<Producer>>,
-    // Field and value of every link made on good evidence: where relations are silent (a
-    // context's `partner_id`), the same value sent under the same field is the same record.
-    sent: HashMap<(String, i64), (Producer, correlate::Strength, String)>,
+    // By value, the field of every link made with it on good evidence: where relations are
+    // silent (a context's `partner_id`), the same value sent under the same field is the
+    // same record.
+    sent: HashMap<i64, Vec<(String, Sent)>>,
 }
 
-impl Linker {
-    /// Links `step` (whose answer is `baseline`) to the steps before it, adding to their
-    /// `captures` (by step, from the first) what it uses of their answers.
+/// A link made on good evidence: its producer, strength, and where it was sent.
+type Sent = (Producer, correlate::Strength, String);
+
+impl<'d> Linker<'d> {
+    fn new(demand: &'d Demand) -> Linker<'d> {
+        Linker {
+            demand,
+            held: Held::default(),
+            novelty: ids::Novelty::default(),
+            producers: HashMap::new(),
+            sent: HashMap::new(),
+        }
+    }
+
+    /// Forgets the values no call from `index` on names.
+    fn release_before(&mut self, index: u32) {
+        for value in self.held.release_before(index) {
+            self.producers.remove(&value);
+            self.sent.remove(&value);
+            self.novelty.forget(value);
+        }
+    }
+
+    /// Links `step` (whose answer is `baseline`, and which is call `index`) to the steps
+    /// before it, adding to their `captures` (by step, from the first) what it uses of their
+    /// answers.
     fn link(
         &mut self,
         step: &mut Draft,
         baseline: Option<&Value>,
         relations: &Relations,
+        index: u32,
         captures: &mut [BTreeMap<String, CaptureDef>],
     ) {
+        self.release_before(index);
+        let (demand, holding) = (self.demand, &mut self.held);
         let answered = ids::Answered {
             model: step.call.model.as_deref(),
             method: step.call.method.as_deref(),
@@ -947,9 +999,12 @@ impl Linker {
         };
         let mut asked = BTreeSet::new();
         ids::integers(&step.document, &mut asked);
-        let created = self
-            .novelty
-            .next(&answered, relations, |created| !asked.is_disjoint(created));
+        let created = self.novelty.next_remembering(
+            &answered,
+            relations,
+            |created| !asked.is_disjoint(created),
+            |value| demand.named_after(value, index),
+        );
         let visitor = correlate::Visitor { relations };
         let (producers, sent) = (&mut self.producers, &mut self.sent);
         let model = step.call.model.clone();
@@ -958,6 +1013,11 @@ impl Linker {
         let label = step.name();
         let mut link = |value: &mut Value, position: &Position| {
             let Some(id) = value.as_i64() else { return };
+            debug_assert!(
+                demand.last(id).is_some_and(|last| last >= index),
+                "{id} at {} is not in the demand for call {index}",
+                position.at
+            );
             let held = producers.get(&id).map_or(&[][..], Vec::as_slice);
             let choice = correlate::choose(id, position, held);
             let weak = choice
@@ -967,7 +1027,10 @@ impl Linker {
                 .field
                 .as_ref()
                 .filter(|_| weak && position.relation.is_none())
-                .and_then(|field| sent.get(&(field.clone(), id)));
+                .and_then(|field| {
+                    let sent = sent.get(&id)?;
+                    sent.iter().find(|(f, _)| f == field).map(|(_, s)| s)
+                });
             let (producer, strength, because, rivals): (Producer, _, _, Vec<String>) =
                 match (same_as_sent, choice) {
                     (Some((producer, strength, where_sent)), choice) => (
@@ -1011,15 +1074,20 @@ impl Linker {
                         return;
                     }
                 };
-            if let (Some(field), true) = (&position.field, strength >= correlate::Strength::Cause) {
-                sent.insert(
-                    (field.clone(), id),
-                    (
-                        producer.clone(),
-                        strength,
-                        format!("{label} {}", position.at),
-                    ),
+            if let (Some(field), true) = (&position.field, strength >= correlate::Strength::Cause)
+                && demand.named_after(id, index)
+            {
+                let made = (
+                    producer.clone(),
+                    strength,
+                    format!("{label} {}", position.at),
                 );
+                let sent = sent.entry(id).or_default();
+                match sent.iter_mut().find(|(f, _)| f == field) {
+                    Some((_, earlier)) => *earlier = made,
+                    None => sent.push((field.clone(), made)),
+                }
+                holding.hold(id, demand);
             }
             let name = producer.capture_name();
             *value = placeholder(&name);
@@ -1086,7 +1154,11 @@ impl Linker {
                 at: &at,
             },
             relations,
-        ) {
+        )
+        .into_iter()
+        .filter(|producer| demand.named_after(producer.value, index))
+        {
+            self.held.hold(producer.value, demand);
             producers.entry(producer.value).or_default().push(producer);
         }
     }

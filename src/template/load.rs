@@ -257,11 +257,12 @@ pub fn survey(
 
 impl Surveyed {
     /// An extractor for what was surveyed.
-    pub fn extractor<'o>(&self, extract: &'o ExtractOptions) -> Extractor<'o> {
+    pub fn extractor<'o>(&'o self, extract: &'o ExtractOptions) -> Extractor<'o> {
         Extractor::new(
             &self.identity,
             &self.streamed.secrets,
             self.survey.relations(extract),
+            &self.survey.demand,
             extract,
         )
     }

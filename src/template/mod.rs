@@ -1,5 +1,6 @@
 //! Turning recognised calls into a suite of handlebars templates a person can read, edit,
-//! commit and replay: [`extract`] builds it, [`correlate`] links values between steps,
+//! commit and replay: [`extract`] builds it, [`correlate`] links values between steps (what
+//! [`demand`] says later requests name),
 //! [`suite`] reads and writes the folder, [`render`] fills the templates with [`values`],
 //! [`compiled`] renders the simple ones without handlebars, [`redact`] keeps secrets out of
 //! everything written, [`signatures`] keeps what a server said of its methods beside a suite,
@@ -7,6 +8,7 @@
 
 pub mod compiled;
 pub mod correlate;
+pub mod demand;
 pub mod extract;
 pub mod load;
 pub mod portable;
