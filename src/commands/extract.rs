@@ -11,10 +11,10 @@ use crate::odoo::relations::Relations;
 use crate::replay::auth::{Auth, Credentials, Mode};
 use crate::replay::client::Client;
 use crate::secret::Secret;
-use crate::template::extract::Options;
+use crate::template::extract::{Finished, Options};
 use crate::template::load;
 use crate::template::portable::portable;
-use crate::template::suite::{self, MANIFEST, Manifest, Suite, SuiteFile, SuiteWriter};
+use crate::template::suite::{self, MANIFEST, Suite, SuiteFile, SuiteWriter};
 
 pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     let options = Options {
@@ -35,26 +35,30 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     } else {
         streamed(args, options)?
     };
-    let (manifest, notes) = extracted;
-    let links: usize = manifest.steps.iter().map(|s| s.uses.len()).sum();
+    let mut links = 0;
+    extracted.each_step(&mut |step| {
+        links += step.uses.len();
+        Ok(())
+    })?;
+    let manifest = &extracted.manifest;
+    super::print(writeln!(
+        out,
+        "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
+        args.output.display(),
+        extracted.step_count(),
+        manifest.variables.len(),
+        manifest.secrets.len(),
+    ))?;
+    extracted.each_step(&mut |step| {
+        let uses = if step.uses.is_empty() {
+            String::new()
+        } else {
+            format!("  uses {}", step.uses.join(", "))
+        };
+        super::print(writeln!(out, "  {}{uses}", step.name))
+    })?;
     super::print((|| {
-        writeln!(
-            out,
-            "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
-            args.output.display(),
-            manifest.steps.len(),
-            manifest.variables.len(),
-            manifest.secrets.len(),
-        )?;
-        for step in &manifest.steps {
-            let uses = if step.uses.is_empty() {
-                String::new()
-            } else {
-                format!("  uses {}", step.uses.join(", "))
-            };
-            writeln!(out, "  {}{uses}", step.name)?;
-        }
-        for note in &notes {
+        for note in &extracted.notes {
             writeln!(out, "  note: {note}")?;
         }
         Ok(())
@@ -62,9 +66,9 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     Ok(0)
 }
 
-/// The suite written step by step from a second read of the captures; its manifest and
+/// The suite written step by step from a second read of the captures; what was made, and
 /// the notes.
-fn streamed(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<String>)> {
+fn streamed(args: &ExtractArgs, mut options: Options) -> Result<Finished> {
     let (captures, load) = (&args.input.captures, super::load_options(&args.input));
     let surveyed = load::survey(captures, &load, &options)?;
     let asked = match &args.input.url {
@@ -77,19 +81,18 @@ fn streamed(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<S
         None => Vec::new(),
     };
     let mut writer = SuiteWriter::open(&args.output, args.force)?;
-    let finished = surveyed.extract(captures, &load, &options, &mut |made| {
+    let mut finished = surveyed.extract(captures, &load, &options, &args.output, &mut |made| {
         made.files().iter().try_for_each(|file| writer.write(file))
     })?;
-    no_steps(&finished.manifest, &surveyed.streamed)?;
-    writer.write(&finished.manifest_file())?;
+    no_steps(finished.step_count(), &surveyed.streamed)?;
+    finished.write_manifest(&mut writer)?;
     writer.finish()?;
-    let mut notes = finished.notes;
-    notes.extend(asked);
-    Ok((finished.manifest, notes))
+    finished.notes.extend(asked);
+    Ok(finished)
 }
 
 /// The suite made in memory and written at once: for `--portable` and standard input.
-fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<String>)> {
+fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<Finished> {
     let read = |options: &Options| {
         load::extract_streamed(
             &args.input.captures,
@@ -116,7 +119,7 @@ fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<
         }
     }
     extracted.skipped.extend(asked);
-    no_steps(&extracted.manifest, &streamed)?;
+    no_steps(extracted.manifest.steps.len(), &streamed)?;
     if args.portable {
         let label = args.output.display().to_string();
         let made = portable(&Suite::from_memory(
@@ -142,11 +145,11 @@ fn in_memory(args: &ExtractArgs, mut options: Options) -> Result<(Manifest, Vec<
             .extend(made.notes.into_iter().map(|n| format!("--portable: {n}")));
     }
     suite::write(&args.output, &extracted.files, args.force)?;
-    Ok((extracted.manifest, extracted.skipped))
+    Ok(Finished::made(extracted.manifest, extracted.skipped))
 }
 
-fn no_steps(manifest: &Manifest, streamed: &load::Streamed) -> Result<()> {
-    if manifest.steps.is_empty() {
+fn no_steps(steps: usize, streamed: &load::Streamed) -> Result<()> {
+    if steps == 0 {
         return Err(Error::input(streamed.describe(), None, "no Odoo call to make a step of")
             .hint("check the filters (--model, --method, --skip-reads, --only-writes), or `odoo-har inspect` the capture"));
     }

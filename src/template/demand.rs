@@ -25,12 +25,17 @@ pub struct Demand {
 impl Demand {
     /// Notes the integers the request of call `index` names.
     pub fn note(&mut self, index: u32, call: &OdooCall) {
-        let mut note = |value: &Value| named(value, &mut |id| {
-            self.last.insert(id, index);
-        });
+        let mut note = |value: &Value| {
+            named(value, &mut |id| {
+                self.last.insert(id, index);
+            })
+        };
         call.args.iter().for_each(&mut note);
         call.kwargs.values().for_each(&mut note);
-        call.context.iter().flat_map(|c| c.values()).for_each(&mut note);
+        call.context
+            .iter()
+            .flat_map(|c| c.values())
+            .for_each(&mut note);
         call.params.values().for_each(&mut note);
         call.ids.iter().for_each(&mut note);
     }
@@ -111,14 +116,20 @@ mod tests {
     fn the_last_call_naming_a_value_is_remembered() {
         let mut demand = Demand::default();
         demand.note(0, &call(json!([[7, 8]]), json!({"context": {"uid": 2}})));
-        demand.note(3, &call(json!([[7]]), json!({"domain": [["id", "in", [9]]]})));
+        demand.note(
+            3,
+            &call(json!([[7]]), json!({"domain": [["id", "in", [9]]]})),
+        );
         assert!(demand.named_after(7, 2));
         assert!(!demand.named_after(7, 3), "the last call naming 7 is 3");
         assert!(!demand.named_after(8, 0));
         assert!(demand.named_after(9, 0));
-        assert!(demand.named_after(2, 0) && !demand.named_after(2, 1));
+        assert_eq!(demand.last(2), Some(0), "the context's uid is named too");
         assert!(!demand.named_after(42, 0), "never named");
-        assert!(!demand.named_after(77, 0), "the envelope's id is no request's value");
+        assert!(
+            !demand.named_after(77, 0),
+            "the envelope's id is no request's value"
+        );
     }
 
     #[test]
@@ -132,7 +143,11 @@ mod tests {
             held.hold(value, &demand);
         }
         assert_eq!(held.release_before(5).collect::<Vec<_>>(), [7]);
-        assert_eq!(held.release_before(6).count(), 0, "5 and 6 are named by call 6");
+        assert_eq!(
+            held.release_before(6).count(),
+            0,
+            "5 and 6 are named by call 6"
+        );
         let mut released: Vec<i64> = held.release_before(7).collect();
         released.sort();
         assert_eq!(released, [5, 6], "each once, though 5 was held twice");

@@ -23,8 +23,12 @@ use serde_json::{Map, Value};
 use super::correlate::{self, Position, Producer};
 use super::demand::{Demand, Held};
 use super::redact::Secrets;
-use super::suite::{CaptureDef, FORMAT, LinkDef, LiteralDef, Manifest, Step, SuiteFile};
+use super::suite::{
+    self, CaptureDef, FORMAT, LinkDef, LiteralDef, Manifest, Step, StepSpill, SuiteFile,
+    SuiteWriter,
+};
 use crate::capture::Exchange;
+use crate::error::{Error, Result};
 use crate::odoo::call::{Kind, OdooCall, SecretShape};
 use crate::odoo::relations::Relations;
 use crate::odoo::session::{Field, Identity};
@@ -237,20 +241,80 @@ pub fn extract(
 
 /// What an [`Extractor`] made of the calls it was given.
 pub struct Finished {
+    /// The manifest; without its steps where they were kept in a file ([`Extractor::spill`]).
     pub manifest: Manifest,
     /// Calls that were not made steps and why, and other things the user should know.
     pub notes: Vec<String>,
     secrets: Secrets,
+    spilled: Option<Spilled>,
+}
+
+/// Steps kept in a file, and the captures later steps took from them (by step, from 0).
+struct Spilled {
+    steps: StepSpill,
+    captures: BTreeMap<usize, BTreeMap<String, CaptureDef>>,
 }
 
 impl Finished {
+    /// A manifest made otherwise (`--portable`), with its notes.
+    pub fn made(manifest: Manifest, notes: Vec<String>) -> Finished {
+        Finished {
+            manifest,
+            notes,
+            secrets: Secrets::default(),
+            spilled: None,
+        }
+    }
+
+    /// How many steps were made.
+    pub fn step_count(&self) -> usize {
+        self.spilled
+            .as_ref()
+            .map_or(self.manifest.steps.len(), |spilled| spilled.steps.len())
+    }
+
+    /// Each step as the manifest holds it, in order.
+    pub fn each_step(&self, each: &mut dyn FnMut(&Step) -> Result<()>) -> Result<()> {
+        let Some(spilled) = &self.spilled else {
+            return self.manifest.steps.iter().try_for_each(each);
+        };
+        let mut index = 0;
+        spilled.steps.each(&mut |mut step| {
+            if let Some(captures) = spilled.captures.get(&index) {
+                step.captures = captures.values().cloned().collect();
+            }
+            index += 1;
+            each(&step)
+        })
+    }
+
     /// The manifest's file, scrubbed like every other.
     pub fn manifest_file(&self) -> SuiteFile {
-        let text = super::suite::manifest_text(&self.manifest).unwrap_or_default();
+        let text = suite::manifest_text(&self.manifest).unwrap_or_default();
         SuiteFile {
-            path: super::suite::MANIFEST.into(),
+            path: suite::MANIFEST.into(),
             contents: self.secrets.scrub_text(&text),
         }
+    }
+
+    /// Writes the manifest, its steps read back one at a time where they were kept in a file.
+    pub fn write_manifest(&self, writer: &mut SuiteWriter) -> Result<()> {
+        if self.spilled.is_none() {
+            return writer.write(&self.manifest_file());
+        }
+        let failed = |why: String| Error::Setup(format!("cannot write the manifest: {why}"));
+        let text = |made: std::result::Result<String, String>| {
+            Ok::<_, Error>(self.secrets.scrub_text(&made.map_err(failed)?))
+        };
+        let head = text(suite::manifest_head(&self.manifest))?;
+        writer.write_with(suite::MANIFEST, &mut |out| {
+            let io = |err: std::io::Error| failed(err.to_string());
+            out.write_all(head.as_bytes()).map_err(io)?;
+            self.each_step(&mut |step| {
+                out.write_all(text(suite::step_text(step))?.as_bytes())
+                    .map_err(io)
+            })
+        })
     }
 }
 
@@ -406,8 +470,11 @@ pub struct Extractor<'o> {
     /// Calls given so far, counted as [`Survey`] counts them.
     calls: u32,
     steps: Vec<Step>,
-    /// Each step's captures, which later steps add to.
-    captures: Vec<BTreeMap<String, CaptureDef>>,
+    /// Where steps go instead of `steps`, for a suite written as it is made.
+    spill: Option<StepSpill>,
+    made: usize,
+    /// The captures later steps take from each step (by step, from 0).
+    captures: BTreeMap<usize, BTreeMap<String, CaptureDef>>,
     secret_names: BTreeSet<String>,
 }
 
@@ -444,7 +511,9 @@ impl<'o> Extractor<'o> {
             linker: Linker::new(demand),
             calls: 0,
             steps: Vec::new(),
-            captures: Vec::new(),
+            spill: None,
+            made: 0,
+            captures: BTreeMap::new(),
             secret_names: BTreeSet::new(),
         }
     }
@@ -452,8 +521,15 @@ impl<'o> Extractor<'o> {
     /// Room for `steps` more steps at once: a capture of tens of thousands of calls would
     /// otherwise grow the lists of steps by copying them again and again into fresh memory.
     pub fn reserve(&mut self, steps: usize) {
-        self.steps.reserve(steps);
-        self.captures.reserve(steps);
+        if self.spill.is_none() {
+            self.steps.reserve(steps);
+        }
+    }
+
+    /// Keeps the manifest's steps in a file in `dir` rather than in memory, until
+    /// [`Finished::write_manifest`]: memory then holds the ids in flight, not every step.
+    pub fn spill(&mut self, dir: &std::path::Path) {
+        self.spill = Some(StepSpill::new(dir));
     }
 
     /// The step `call` makes, if it makes one.
@@ -490,8 +566,9 @@ impl<'o> Extractor<'o> {
         {
             return None;
         }
+        self.made += 1;
         let mut step = Draft {
-            number: self.steps.len() + 1,
+            number: self.made,
             kind,
             route,
             call,
@@ -504,7 +581,6 @@ impl<'o> Extractor<'o> {
         };
         apply_variables(&mut step, &self.variables);
         let baseline = baseline_document(exchange, call);
-        self.captures.push(BTreeMap::new());
         self.linker.link(
             &mut step,
             baseline.as_ref(),
@@ -522,7 +598,7 @@ impl<'o> Extractor<'o> {
         });
         let baseline_path = baseline.as_ref().map(|_| format!("{stem}.response.json"));
         self.secret_names.extend(step.secrets.iter().cloned());
-        self.steps.push(Step {
+        let made = Step {
             name: step.name(),
             kind: step.kind,
             route: step.route.clone(),
@@ -540,7 +616,11 @@ impl<'o> Extractor<'o> {
             captured_time: exchange.started.clone(),
             links: step.links,
             literals: step.literals,
-        });
+        };
+        match &mut self.spill {
+            Some(spill) => spill.push(&made),
+            None => self.steps.push(made),
+        }
         Some(Made {
             params,
             template,
@@ -579,13 +659,16 @@ impl<'o> Extractor<'o> {
             ));
         }
         notes.append(&mut self.link_notes);
-        for (step, captures) in self
-            .steps
-            .iter_mut()
-            .zip(std::mem::take(&mut self.captures))
-        {
-            step.captures = captures.into_values().collect();
+        let mut captures = std::mem::take(&mut self.captures);
+        for (index, step) in self.steps.iter_mut().enumerate() {
+            if let Some(taken) = captures.remove(&index) {
+                step.captures = taken.into_values().collect();
+            }
         }
+        let spilled = self.spill.take().map(|mut steps| {
+            steps.close();
+            Spilled { steps, captures }
+        });
         let variable_values = self.manifest_variables();
         for (name, value) in &variable_values {
             if self.variables.get(name) != Some(value) {
@@ -605,6 +688,7 @@ impl<'o> Extractor<'o> {
             manifest,
             notes,
             secrets: self.secrets,
+            spilled,
         }
     }
 }
@@ -987,7 +1071,7 @@ impl<'d> Linker<'d> {
         baseline: Option<&Value>,
         relations: &Relations,
         index: u32,
-        captures: &mut [BTreeMap<String, CaptureDef>],
+        captures: &mut BTreeMap<usize, BTreeMap<String, CaptureDef>>,
     ) {
         self.release_before(index);
         let (demand, holding) = (self.demand, &mut self.held);
@@ -1126,7 +1210,9 @@ impl<'d> Linker<'d> {
         }
         for (producer, def) in links {
             step.uses.insert(def.capture.clone());
-            captures[producer.step - 1]
+            captures
+                .entry(producer.step - 1)
+                .or_default()
                 .entry(def.capture.clone())
                 .or_insert(CaptureDef {
                     name: def.capture.clone(),

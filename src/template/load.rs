@@ -268,16 +268,18 @@ impl Surveyed {
     }
 
     /// Reads the captures again and makes their steps, handing each to `each` as it is
-    /// made: the suite [`extract_streamed`] gives, with only its manifest held.
+    /// made: the suite [`extract_streamed`] gives. The manifest's steps wait in a file in
+    /// `dir` (see [`Extractor::spill`]), so memory holds neither the captures nor the steps.
     pub fn extract(
         &self,
         paths: &[String],
         options: &LoadOptions,
         extract: &ExtractOptions,
+        dir: &std::path::Path,
         each: &mut dyn FnMut(Made) -> Result<()>,
     ) -> Result<Finished> {
         let mut extractor = self.extractor(extract);
-        extractor.reserve(self.survey.steps);
+        extractor.spill(dir);
         stream(paths, options, false, &mut |exchange, call| {
             if call.kind != Kind::NotOdoo
                 && let Some(made) = extractor.add(&exchange, &call)

@@ -42,7 +42,7 @@ pub struct Manifest {
     /// points to (from `fields_get` and `get_views` answers), which links follow.
     #[serde(default, skip_serializing_if = "Relations::is_empty")]
     pub relations: Relations,
-    #[serde(default, rename = "step")]
+    #[serde(default, rename = "step", skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
 }
 
@@ -587,6 +587,134 @@ pub fn manifest_text(manifest: &Manifest) -> std::result::Result<String, String>
     ))
 }
 
+/// The manifest's text up to its steps: followed by each step's [`step_text`], it is
+/// [`manifest_text`] (the steps of `manifest` are left out).
+pub fn manifest_head(manifest: &Manifest) -> std::result::Result<String, String> {
+    manifest_text(&Manifest {
+        format: manifest.format,
+        extracted_from: manifest.extracted_from.clone(),
+        variables: manifest.variables.clone(),
+        secrets: manifest.secrets.clone(),
+        ignore: manifest.ignore.clone(),
+        relations: manifest.relations.clone(),
+        steps: Vec::new(),
+    })
+}
+
+/// One step's `[[step]]` table as the manifest holds it.
+pub fn step_text(step: &Step) -> std::result::Result<String, String> {
+    #[derive(Serialize)]
+    struct One<'a> {
+        step: [&'a Step; 1],
+    }
+    let text = toml::to_string_pretty(&One { step: [step] }).map_err(|e| e.to_string())?;
+    Ok(format!("\n{text}"))
+}
+
+/// The steps of a manifest being made, in a file in the suite folder until the manifest is
+/// written (`.odoo-har.toml.steps`, removed when they are dropped): a capture of tens of
+/// thousands of calls need not hold them all. One JSON line per step.
+pub struct StepSpill {
+    path: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    count: usize,
+    failed: Option<String>,
+}
+
+impl StepSpill {
+    /// Steps to be kept in `dir`, which is made when the first step comes.
+    pub fn new(dir: &Path) -> StepSpill {
+        StepSpill {
+            path: dir.join(".odoo-har.toml.steps"),
+            out: None,
+            count: 0,
+            failed: None,
+        }
+    }
+
+    /// Keeps one more step; a failure is told when the steps are read back.
+    pub fn push(&mut self, step: &Step) {
+        use std::io::Write;
+        self.count += 1;
+        if self.failed.is_some() {
+            return;
+        }
+        let written = (|| {
+            if self.out.is_none() {
+                if let Some(dir) = self.path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let file = std::fs::File::create(&self.path)?;
+                self.out = Some(std::io::BufWriter::new(file));
+            }
+            let Some(out) = self.out.as_mut() else {
+                return Ok(());
+            };
+            serde_json::to_writer(&mut *out, step)?;
+            out.write_all(b"\n")
+        })();
+        if let Err(err) = written {
+            self.failed = Some(err.to_string());
+        }
+    }
+
+    /// How many steps were kept.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no step was kept.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// No more steps: what was kept can be read back.
+    pub fn close(&mut self) {
+        use std::io::Write;
+        if let (Some(out), None) = (self.out.as_mut(), &self.failed)
+            && let Err(err) = out.flush()
+        {
+            self.failed = Some(err.to_string());
+        }
+        self.out = None;
+    }
+
+    /// Each step kept, in order (after [`StepSpill::close`]).
+    pub fn each(&self, each: &mut dyn FnMut(Step) -> Result<()>) -> Result<()> {
+        use std::io::BufRead;
+        let shown = self.path.display().to_string();
+        if let Some(why) = &self.failed {
+            return Err(Error::input(
+                &shown,
+                None,
+                format!("cannot keep the steps while the suite is written: {why}"),
+            )
+            .hint("check that the suite folder is writable and the disk has room"));
+        }
+        if self.count == 0 {
+            return Ok(());
+        }
+        let broken = |line: usize, why: String| {
+            Error::input(&shown, Some(Place::LineColumn(line, 1)), why)
+                .hint("the suite folder changed while it was written: extract again")
+        };
+        let file = std::fs::File::open(&self.path).map_err(|e| broken(0, e.to_string()))?;
+        for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| broken(index + 1, e.to_string()))?;
+            let step = serde_json::from_str(&line).map_err(|e| broken(index + 1, e.to_string()))?;
+            each(step)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StepSpill {
+    fn drop(&mut self) {
+        self.out = None;
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// Writes a suite into `dir`. A folder that holds anything but a suite this tool wrote
 /// is refused unless `force`; even then only files named by the old or new manifest are
 /// touched: nothing else is ever deleted.
@@ -604,8 +732,8 @@ pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
 pub struct SuiteWriter {
     dir: PathBuf,
     shown: String,
-    old_files: Vec<String>,
-    written: BTreeSet<String>,
+    /// The old suite's files not written again (yet).
+    stale: BTreeSet<String>,
 }
 
 impl SuiteWriter {
@@ -620,7 +748,7 @@ impl SuiteWriter {
         }
         // Only the manifest is read: it names the files, which need not all be there.
         let manifest_path = dir.join(MANIFEST);
-        let old_files = match std::fs::read_to_string(&manifest_path) {
+        let stale = match std::fs::read_to_string(&manifest_path) {
             Ok(text) if force => Manifest::parse(&text, &manifest_path.display().to_string())
                 .map(|old| {
                     old.steps
@@ -629,13 +757,12 @@ impl SuiteWriter {
                         .collect()
                 })
                 .unwrap_or_default(),
-            _ => Vec::new(),
+            _ => BTreeSet::new(),
         };
         Ok(SuiteWriter {
             dir: dir.to_path_buf(),
             shown,
-            old_files,
-            written: BTreeSet::new(),
+            stale,
         })
     }
 
@@ -656,13 +783,41 @@ impl SuiteWriter {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
         std::fs::write(&path, &file.contents).map_err(|e| io(&path, e))?;
-        self.written.insert(file.path.clone());
+        self.stale.remove(&file.path);
+        Ok(())
+    }
+
+    /// Writes one file of the suite as `fill` makes it, its folders made as needed.
+    pub fn write_with(
+        &mut self,
+        relative: &str,
+        fill: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        use std::io::Write;
+        let path =
+            safe_join(&self.dir, relative).map_err(|why| Error::input(&self.shown, None, why))?;
+        let io = |err: std::io::Error| {
+            Error::input(
+                path.display().to_string(),
+                None,
+                format!("cannot write: {err}"),
+            )
+        };
+        if let Some(parent) = path.parent()
+            && !parent.is_dir()
+        {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+        fill(&mut out)?;
+        out.flush().map_err(io)?;
+        self.stale.remove(relative);
         Ok(())
     }
 
     /// Removes the old suite's files the new one did not write.
     pub fn finish(self) -> Result<()> {
-        for stale in self.old_files.iter().filter(|f| !self.written.contains(*f)) {
+        for stale in &self.stale {
             if let Ok(path) = safe_join(&self.dir, stale) {
                 let _ = std::fs::remove_file(path);
             }
@@ -705,6 +860,71 @@ pub(crate) fn test_step(name: &str, read_only: bool, uses: &[&str], captures: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_written_step_by_step_is_the_one_written_at_once() {
+        let mut manifest = Manifest::default();
+        manifest.variables.insert("uid".into(), Value::from(2));
+        manifest.steps = vec![
+            test_step("001-res.partner.create", false, &[], &["s001_result"]),
+            test_step("002-res.partner.read", true, &["s001_result"], &[]),
+        ];
+        manifest.steps[1].links.push(LinkDef {
+            at: "$.args[0][0]".into(),
+            field: None,
+            capture: "s001_result".into(),
+            strength: "created".into(),
+            because: "an id this step created".into(),
+            rivals: vec!["another".into()],
+        });
+        let mut pieces = manifest_head(&manifest).unwrap();
+        for step in &manifest.steps {
+            pieces.push_str(&step_text(step).unwrap());
+        }
+        assert_eq!(pieces, manifest_text(&manifest).unwrap());
+        assert!(!manifest_head(&manifest).unwrap().contains("[[step"));
+    }
+
+    #[test]
+    fn steps_kept_in_a_file_come_back_in_order_and_the_file_goes() {
+        let dir = std::env::temp_dir().join(format!("odoo-har-spill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut spill = StepSpill::new(&dir);
+        let steps = [
+            test_step("001-a.read", true, &[], &["s001_result"]),
+            test_step("002-b.write", false, &["s001_result"], &[]),
+        ];
+        steps.iter().for_each(|step| spill.push(step));
+        spill.close();
+        assert_eq!(spill.len(), 2);
+        let mut back = Vec::new();
+        spill
+            .each(&mut |step| {
+                back.push(step);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(back, steps);
+        let path = dir.join(".odoo-har.toml.steps");
+        assert!(path.is_file());
+        drop(spill);
+        assert!(!path.exists(), "the file goes with the steps");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn steps_that_cannot_be_kept_are_told_when_read_back() {
+        // A folder under a file cannot be made.
+        let file = std::env::temp_dir().join(format!("odoo-har-spill-file-{}", std::process::id()));
+        std::fs::write(&file, "").unwrap();
+        let mut spill = StepSpill::new(&file.join("suite"));
+        spill.push(&test_step("001-a.read", true, &[], &[]));
+        spill.close();
+        let err = spill.each(&mut |_| Ok(())).unwrap_err().to_string();
+        assert!(err.contains(".odoo-har.toml.steps"), "{err}");
+        assert!(err.contains("cannot keep the steps"), "{err}");
+        let _ = std::fs::remove_file(&file);
+    }
 
     #[test]
     fn paths_that_leave_the_suite_are_refused() {

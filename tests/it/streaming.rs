@@ -10,6 +10,9 @@ use odoo_har::cli::{Cli, Command};
 use odoo_har::commands::{inspect, whoami};
 use odoo_har::template::extract::Options;
 use odoo_har::template::load::{self, Loaded};
+use odoo_har::template::suite::{MANIFEST, SuiteFile, SuiteWriter};
+
+use crate::common::TempDir;
 
 /// Every capture among the fixtures and the inputs real exports damage in ways that are read.
 fn captures() -> Vec<String> {
@@ -131,19 +134,54 @@ fn extract_writes_the_same_suite_streamed_and_read_twice_as_read_whole() {
             assert_eq!(read.describe(), loaded.describe());
             assert_eq!(read.exchanges, loaded.exchanges.len());
 
-            // Read twice, each step handed on as it is made (what `extract` writes).
+            // Read twice, each step handed on as it is made and the manifest's steps kept in
+            // a file until the end (what `extract` writes).
+            let dir = TempDir::new("two-reads");
             let surveyed = load::survey(&files, &LoadOptions::default(), &options).unwrap();
             let mut made = Vec::new();
             let finished = surveyed
-                .extract(&files, &LoadOptions::default(), &options, &mut |step| {
-                    made.extend(step.files());
+                .extract(
+                    &files,
+                    &LoadOptions::default(),
+                    &options,
+                    &dir.0,
+                    &mut |step| {
+                        made.extend(step.files());
+                        Ok(())
+                    },
+                )
+                .unwrap();
+            assert!(
+                finished.manifest.steps.is_empty(),
+                "the steps wait in a file"
+            );
+            assert_eq!(finished.step_count(), reference.manifest.steps.len());
+            let mut steps = Vec::new();
+            finished
+                .each_step(&mut |step| {
+                    steps.push(step.clone());
                     Ok(())
                 })
                 .unwrap();
-            made.insert(0, finished.manifest_file());
+            assert_eq!(steps, reference.manifest.steps, "{files:?}");
+            let mut writer = SuiteWriter::open(&dir.0, true).unwrap();
+            finished.write_manifest(&mut writer).unwrap();
+            let manifest = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+            made.insert(
+                0,
+                SuiteFile {
+                    path: MANIFEST.into(),
+                    contents: manifest,
+                },
+            );
             assert_eq!(made, reference.files, "{files:?}");
-            assert_eq!(finished.manifest, reference.manifest, "{files:?}");
             assert_eq!(finished.notes, reference.skipped, "{files:?}");
+            drop(finished);
+            let left: Vec<_> = std::fs::read_dir(&dir.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(left, [MANIFEST], "the steps' file is gone with them");
         }
     }
 }
