@@ -726,6 +726,40 @@ pub fn write(dir: &Path, files: &[SuiteFile], force: bool) -> Result<()> {
     writer.finish()
 }
 
+/// The files an old manifest names: its steps' are read one at a time and only their file
+/// names kept, so overwriting a suite of tens of thousands of steps holds those, not it.
+fn old_files(text: &str, shown: &str) -> BTreeSet<String> {
+    let mut files = BTreeSet::new();
+    let mut keep = |step: &Value| {
+        for key in ["params", "baseline"] {
+            if let Some(name) = step.get(key).and_then(Value::as_str) {
+                files.insert(name.to_string());
+            }
+        }
+    };
+    let streamed = super::toml_fast::parse_streaming(text, "step", &mut |step| {
+        keep(&step);
+        Some(())
+    });
+    // Steps written otherwise (an inline array) stay in the root.
+    if let Some(inline) = streamed
+        .as_ref()
+        .and_then(|root| root.get("step")?.as_array())
+    {
+        inline.iter().for_each(&mut keep);
+    }
+    if files.is_empty() {
+        // What the fast reader cannot say, the `toml` crate reads whole.
+        if let Ok(old) = Manifest::parse(text, shown) {
+            for step in old.steps {
+                files.insert(step.params);
+                files.extend(step.baseline);
+            }
+        }
+    }
+    files
+}
+
 /// A suite written file by file as it is made ([`write`] at once): the folder is checked
 /// before anything is written, and the old suite's files the new one does not name are
 /// removed at the end.
@@ -749,14 +783,7 @@ impl SuiteWriter {
         // Only the manifest is read: it names the files, which need not all be there.
         let manifest_path = dir.join(MANIFEST);
         let stale = match std::fs::read_to_string(&manifest_path) {
-            Ok(text) if force => Manifest::parse(&text, &manifest_path.display().to_string())
-                .map(|old| {
-                    old.steps
-                        .iter()
-                        .flat_map(|s| std::iter::once(s.params.clone()).chain(s.baseline.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Ok(text) if force => old_files(&text, &manifest_path.display().to_string()),
             _ => BTreeSet::new(),
         };
         Ok(SuiteWriter {
