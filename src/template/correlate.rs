@@ -331,12 +331,19 @@ fn named_after(position: &Position, model: &str) -> bool {
     base == last || format!("{base}s") == last || base == model.replace('.', "_")
 }
 
+/// How many of the candidates a link beat it lists, the nearest first: a value every answer
+/// of a long capture held (a company, a country) would otherwise list thousands.
+pub const RIVALS: usize = 8;
+
 /// The link chosen for a value, and the candidates it beat.
 #[derive(Debug, Clone)]
 pub struct Choice<'a> {
     pub producer: &'a Producer,
     pub strength: Strength,
+    /// At most [`RIVALS`], one per step.
     pub rivals: Vec<(&'a Producer, Strength)>,
+    /// More steps held the value than `rivals` lists.
+    pub more: bool,
 }
 
 /// The producer a value at a position links to: the strongest, then the latest.
@@ -345,19 +352,30 @@ pub fn choose<'a>(
     position: &Position,
     producers: &'a [Producer],
 ) -> Option<Choice<'a>> {
-    let mut candidates: Vec<(&Producer, Strength)> = producers
+    let candidates = producers
         .iter()
         .filter(|p| p.value == value)
         .filter_map(|p| strength(p, position).map(|s| (p, s)))
         .collect();
+    choose_among(candidates, false)
+}
+
+/// [`choose`] among candidates in the order their answers held them; `older` when steps
+/// before them held the value too.
+fn choose_among(mut candidates: Vec<(&Producer, Strength)>, older: bool) -> Option<Choice<'_>> {
     // Strongest first, then the latest step, then the first place in its answer.
     candidates.sort_by(|(a, sa), (b, sb)| sb.cmp(sa).then(b.step.cmp(&a.step)));
     let mut candidates = candidates.into_iter();
     let (producer, strength) = candidates.next()?;
     let mut rivals: Vec<(&Producer, Strength)> = Vec::new();
+    let mut more = older;
     for (rival, rival_strength) in candidates {
         // One line per other step: the first place it held the value is enough.
         if rival.step != producer.step && rivals.iter().all(|(r, _)| r.step != rival.step) {
+            if rivals.len() == RIVALS {
+                more = true;
+                break;
+            }
             rivals.push((rival, rival_strength));
         }
     }
@@ -365,7 +383,80 @@ pub fn choose<'a>(
         producer,
         strength,
         rivals,
+        more,
     })
+}
+
+/// The answers that held one value, as far as linking can still choose among them: per
+/// kind of evidence, the first place in each of the latest `RIVALS + 1` steps (older steps
+/// with the same evidence rank below those and would not be listed), and the last place
+/// any answer held it. A value a long capture's every answer holds stays a few entries.
+#[derive(Debug, Default)]
+pub struct Holders {
+    kinds: Vec<Held>,
+    last: Option<Producer>,
+}
+
+#[derive(Debug)]
+struct Held {
+    /// Oldest first, one per step, each with its place in the order answers held the value.
+    places: std::collections::VecDeque<(u64, Producer)>,
+    /// Older steps held it with this evidence and were let go.
+    older: bool,
+}
+
+impl Holders {
+    /// One more place an answer held the value; `order` grows with every place added.
+    pub fn add(&mut self, order: u64, producer: Producer) {
+        let kind = self
+            .kinds
+            .iter_mut()
+            .find(|held| held.places[0].1.evidence == producer.evidence);
+        match kind {
+            // A later place in the same step, with the same evidence, ranks below the first.
+            Some(held)
+                if held
+                    .places
+                    .back()
+                    .is_some_and(|(_, p)| p.step == producer.step) => {}
+            Some(held) => {
+                if held.places.len() > RIVALS {
+                    held.places.pop_front();
+                    held.older = true;
+                }
+                held.places.push_back((order, producer.clone()));
+            }
+            None => self.kinds.push(Held {
+                places: std::collections::VecDeque::from([(order, producer.clone())]),
+                older: false,
+            }),
+        }
+        self.last = Some(producer);
+    }
+
+    /// The last place an answer held the value.
+    pub fn last(&self) -> Option<&Producer> {
+        self.last.as_ref()
+    }
+
+    /// The producer the value at `position` links to, as [`choose`] would among every place
+    /// that held it.
+    pub fn choose(&self, position: &Position) -> Option<Choice<'_>> {
+        let mut older = false;
+        let mut candidates: Vec<(u64, &Producer, Strength)> = Vec::new();
+        for held in &self.kinds {
+            let Some(strength) = strength(&held.places[0].1, position) else {
+                continue;
+            };
+            older |= held.older;
+            candidates.extend(held.places.iter().map(|(order, p)| (*order, p, strength)));
+        }
+        candidates.sort_by_key(|(order, ..)| *order);
+        choose_among(
+            candidates.into_iter().map(|(_, p, s)| (p, s)).collect(),
+            older,
+        )
+    }
 }
 
 /// Calls `visit` on every integer in an id position of a request: its record ids (`args[0]`,
@@ -584,6 +675,81 @@ mod tests {
             &result_path(),
             evidence,
         )
+    }
+
+    #[test]
+    fn holders_choose_as_every_place_would_and_list_the_nearest_rivals() {
+        let evidences = [
+            Evidence::RecordOf("res.partner".into()),
+            Evidence::FieldOf {
+                field: "partner_id".into(),
+                relation: Some("res.partner".into()),
+            },
+            Evidence::FieldOf {
+                field: "category_id".into(),
+                relation: None,
+            },
+            Evidence::Picked {
+                model: "res.partner".into(),
+                index: 0,
+                search: "Deco".into(),
+            },
+        ];
+        let at = |record_of: Option<&str>, field: Option<&str>, relation: Option<&str>| Position {
+            record_of: record_of.map(str::to_string),
+            field: field.map(str::to_string),
+            relation: relation.map(str::to_string),
+            ..Position::default()
+        };
+        let positions = [
+            at(Some("res.partner"), None, None),
+            at(None, Some("partner_id"), Some("res.partner")),
+            at(None, Some("category_id"), None),
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let (mut listed_more, mut compared) = (false, 0);
+        for steps in [2, 9, 40, 200] {
+            let (mut every, mut holders, mut order) = (Vec::new(), Holders::default(), 0);
+            for step in 1..=steps {
+                for place in 0..next(4) {
+                    let evidence = evidences[next(4) as usize].clone();
+                    let path = Path::parse("$.result").unwrap().index(place as usize);
+                    let held = Producer::new(step, format!("{step:03}-x"), 7, &path, evidence);
+                    every.push(held.clone());
+                    order += 1;
+                    holders.add(order, held);
+                }
+            }
+            assert_eq!(holders.last(), every.last());
+            for position in &positions {
+                let whole = choose(7, position, &every);
+                let kept = holders.choose(position);
+                let seen = |c: &Choice| {
+                    let rivals: Vec<(usize, String, Strength)> = c
+                        .rivals
+                        .iter()
+                        .map(|(p, s)| (p.step, p.path.to_string(), *s))
+                        .collect();
+                    (c.producer.clone(), c.strength, rivals, c.more)
+                };
+                assert_eq!(whole.as_ref().map(seen), kept.as_ref().map(seen), "{steps}");
+                if let Some(choice) = kept {
+                    compared += 1;
+                    assert!(choice.rivals.len() <= RIVALS);
+                    listed_more |= choice.more;
+                }
+            }
+        }
+        assert!(
+            compared > 6 && listed_more,
+            "the long captures list more than RIVALS"
+        );
     }
 
     fn positions(

@@ -249,10 +249,21 @@ pub struct Finished {
     spilled: Option<Spilled>,
 }
 
-/// Steps kept in a file, and the captures later steps took from them (by step, from 0).
+/// The captures later steps took from each step, by step (from 0) and name: one map for
+/// all, as most steps give none.
+type Taken = BTreeMap<(usize, String), CaptureDef>;
+
+/// The captures `taken` holds of step `index`, by name.
+fn taken_from(taken: &Taken, index: usize) -> impl Iterator<Item = &CaptureDef> {
+    taken
+        .range((index, String::new())..(index + 1, String::new()))
+        .map(|(_, capture)| capture)
+}
+
+/// Steps kept in a file, and the captures later steps took from them.
 struct Spilled {
     steps: StepSpill,
-    captures: BTreeMap<usize, BTreeMap<String, CaptureDef>>,
+    captures: Taken,
 }
 
 impl Finished {
@@ -280,9 +291,7 @@ impl Finished {
         };
         let mut index = 0;
         spilled.steps.each(&mut |mut step| {
-            if let Some(captures) = spilled.captures.get(&index) {
-                step.captures = captures.values().cloned().collect();
-            }
+            step.captures = taken_from(&spilled.captures, index).cloned().collect();
             index += 1;
             each(&step)
         })
@@ -474,7 +483,7 @@ pub struct Extractor<'o> {
     spill: Option<StepSpill>,
     made: usize,
     /// The captures later steps take from each step (by step, from 0).
-    captures: BTreeMap<usize, BTreeMap<String, CaptureDef>>,
+    captures: Taken,
     secret_names: BTreeSet<String>,
 }
 
@@ -660,9 +669,11 @@ impl<'o> Extractor<'o> {
         }
         notes.append(&mut self.link_notes);
         let mut captures = std::mem::take(&mut self.captures);
-        for (index, step) in self.steps.iter_mut().enumerate() {
-            if let Some(taken) = captures.remove(&index) {
-                step.captures = taken.into_values().collect();
+        if self.spill.is_none() {
+            for ((index, _), capture) in std::mem::take(&mut captures) {
+                if let Some(step) = self.steps.get_mut(index) {
+                    step.captures.push(capture);
+                }
             }
         }
         let spilled = self.spill.take().map(|mut steps| {
@@ -1032,7 +1043,9 @@ struct Linker<'d> {
     novelty: ids::Novelty,
     // By value: a request's integer is looked up among the answers that held that integer
     // only, so linking stays linear in the size of a long capture.
-    producers: HashMap<i64, Vec<Producer>>,
+    producers: HashMap<i64, correlate::Holders>,
+    /// Places answers held values in, counted: the order candidates are ranked in.
+    places: u64,
     // By value, the field of every link made with it on good evidence: where relations are
     // silent (a context's `partner_id`), the same value sent under the same field is the
     // same record.
@@ -1049,6 +1062,7 @@ impl<'d> Linker<'d> {
             held: Held::default(),
             novelty: ids::Novelty::default(),
             producers: HashMap::new(),
+            places: 0,
             sent: HashMap::new(),
         }
     }
@@ -1071,7 +1085,7 @@ impl<'d> Linker<'d> {
         baseline: Option<&Value>,
         relations: &Relations,
         index: u32,
-        captures: &mut BTreeMap<usize, BTreeMap<String, CaptureDef>>,
+        captures: &mut Taken,
     ) {
         self.release_before(index);
         let (demand, holding) = (self.demand, &mut self.held);
@@ -1102,8 +1116,8 @@ impl<'d> Linker<'d> {
                 "{id} at {} is not in the demand for call {index}",
                 position.at
             );
-            let held = producers.get(&id).map_or(&[][..], Vec::as_slice);
-            let choice = correlate::choose(id, position, held);
+            let held = producers.get(&id);
+            let choice = held.and_then(|held| held.choose(position));
             let weak = choice
                 .as_ref()
                 .is_none_or(|c| c.strength < correlate::Strength::Cause);
@@ -1145,10 +1159,16 @@ impl<'d> Linker<'d> {
                             .map(|(rival, strength)| {
                                 format!("{} [{}]", rival.describe(), strength.as_str())
                             })
+                            .chain(choice.more.then(|| {
+                                format!(
+                                    "… and older answers (only the {} nearest are listed)",
+                                    correlate::RIVALS
+                                )
+                            }))
                             .collect(),
                     ),
                     (None, None) => {
-                        if let Some(returned) = held.last() {
+                        if let Some(returned) = held.and_then(correlate::Holders::last) {
                             literals.push(LiteralDef {
                                 at: position.at.to_string(),
                                 value: id,
@@ -1211,9 +1231,7 @@ impl<'d> Linker<'d> {
         for (producer, def) in links {
             step.uses.insert(def.capture.clone());
             captures
-                .entry(producer.step - 1)
-                .or_default()
-                .entry(def.capture.clone())
+                .entry((producer.step - 1, def.capture.clone()))
                 .or_insert(CaptureDef {
                     name: def.capture.clone(),
                     path: producer.path.to_string(),
@@ -1245,7 +1263,11 @@ impl<'d> Linker<'d> {
         .filter(|producer| demand.named_after(producer.value, index))
         {
             self.held.hold(producer.value, demand);
-            producers.entry(producer.value).or_default().push(producer);
+            self.places += 1;
+            producers
+                .entry(producer.value)
+                .or_default()
+                .add(self.places, producer);
         }
     }
 }
