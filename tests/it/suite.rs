@@ -647,3 +647,58 @@ fn real_odoorpc_flow_links_searches_and_side_effect_records() {
     assert_eq!(line[0].1, "s009_result_0_order_line_0");
     assert_eq!(line[0].2, "created");
 }
+
+/// A partner every read of a long session returned: the read that then opens it links to
+/// the nearest answer and lists only the 8 next nearest, then says older ones held it too.
+/// (Listing all of them made the manifest, and the time and memory of extracting it, grow
+/// with the square of the capture.)
+#[test]
+fn a_value_many_answers_held_lists_the_nearest_rivals_only() {
+    let dir = TempDir::new("rivals");
+    let entry = |i: usize, ids: i64| {
+        let body = json!({"id": i, "jsonrpc": "2.0", "method": "call", "params": {"model": "res.partner", "method": "read", "args": [[ids], ["name"]], "kwargs": {}}});
+        let answer =
+            json!({"jsonrpc": "2.0", "id": i, "result": [{"id": 9, "name": "Deco Addict"}]});
+        json!({"startedDateTime": "2026-11-28T10:00:00Z", "time": 1.0, "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0},
+               "request": {"method": "POST", "url": "http://odoo.test/web/dataset/call_kw/res.partner/read", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": -1,
+                           "postData": {"mimeType": "application/json", "text": body.to_string()}},
+               "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                            "content": {"size": -1, "mimeType": "application/json", "text": answer.to_string()}}})
+    };
+    // 12 reads of other partners answer with partner 9; the 13th reads partner 9 itself.
+    let mut entries: Vec<Value> = (0..12).map(|i| entry(i, 100 + i as i64)).collect();
+    entries.push(entry(12, 9));
+    let har = dir.join("session.har");
+    let capture = json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}});
+    std::fs::write(&har, capture.to_string()).unwrap();
+    let run = odoo_har(
+        &["extract", har.to_str().unwrap(), "-o", &dir.str("suite")],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("suite/odoo-har.toml")).unwrap()).unwrap();
+    let link = &manifest["step"][12]["link"][0];
+    assert_eq!(link["capture"].as_str(), Some("s012_result_0_id"));
+    let rivals: Vec<&str> = link["rivals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(rivals.len(), 9, "{rivals:#?}");
+    assert!(
+        rivals[0].starts_with("011-res.partner.read $.result[0].id"),
+        "{}",
+        rivals[0]
+    );
+    assert!(
+        rivals[7].starts_with("004-res.partner.read"),
+        "{}",
+        rivals[7]
+    );
+    assert_eq!(
+        rivals[8],
+        "… and older answers (only the 8 nearest are listed)"
+    );
+}
