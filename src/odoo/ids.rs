@@ -354,10 +354,17 @@ impl Novelty {
 
 /// Every integer in a request, wherever it stands: what `about_created` looks for.
 pub fn integers(value: &Value, out: &mut BTreeSet<i64>) {
+    each_integer(value, &mut |id| {
+        out.insert(id);
+    });
+}
+
+/// Calls `each` on every integer in a value, wherever it stands.
+pub fn each_integer(value: &Value, each: &mut impl FnMut(i64)) {
     match value {
-        Value::Number(n) => out.extend(n.as_i64()),
-        Value::Array(items) => items.iter().for_each(|v| integers(v, out)),
-        Value::Object(map) => map.values().for_each(|v| integers(v, out)),
+        Value::Number(n) => n.as_i64().into_iter().for_each(&mut *each),
+        Value::Array(items) => items.iter().for_each(|v| each_integer(v, each)),
+        Value::Object(map) => map.values().for_each(|v| each_integer(v, each)),
         _ => {}
     }
 }

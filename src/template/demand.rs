@@ -12,7 +12,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::odoo::OdooCall;
+use crate::odoo::{OdooCall, ids};
 
 /// For every integer a step's request names (anywhere in it: ids, values, domains, the
 /// context), the index of the last call that names it. Calls are counted in capture order,
@@ -26,7 +26,7 @@ impl Demand {
     /// Notes the integers the request of call `index` names.
     pub fn note(&mut self, index: u32, call: &OdooCall) {
         let mut note = |value: &Value| {
-            named(value, &mut |id| {
+            ids::each_integer(value, &mut |id| {
                 self.last.insert(id, index);
             })
         };
@@ -48,19 +48,6 @@ impl Demand {
     /// The last call that names `value`, if any does.
     pub fn last(&self, value: i64) -> Option<u32> {
         self.last.get(&value).copied()
-    }
-}
-
-fn named(value: &Value, each: &mut impl FnMut(i64)) {
-    match value {
-        Value::Number(n) => {
-            if let Some(id) = n.as_i64() {
-                each(id);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| named(v, each)),
-        Value::Object(map) => map.values().for_each(|v| named(v, each)),
-        _ => {}
     }
 }
 
