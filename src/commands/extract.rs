@@ -35,19 +35,15 @@ pub fn run(args: &ExtractArgs, out: &mut impl Write) -> Result<i32> {
     } else {
         streamed(args, options)?
     };
-    let mut links = 0;
-    extracted.each_step(&mut |step| {
-        links += step.uses.len();
-        Ok(())
-    })?;
     let manifest = &extracted.manifest;
     super::print(writeln!(
         out,
-        "wrote {}: {} steps, {} variables, {} secrets to give at run time, {links} values linked between steps",
+        "wrote {}: {} steps, {} variables, {} secrets to give at run time, {} values linked between steps",
         args.output.display(),
         extracted.step_count(),
         manifest.variables.len(),
         manifest.secrets.len(),
+        extracted.link_count(),
     ))?;
     extracted.each_step(&mut |step| {
         let uses = if step.uses.is_empty() {

@@ -284,6 +284,14 @@ impl Finished {
             .map_or(self.manifest.steps.len(), |spilled| spilled.steps.len())
     }
 
+    /// How many values the steps take from earlier answers, in all.
+    pub fn link_count(&self) -> usize {
+        match &self.spilled {
+            Some(spilled) => spilled.steps.uses(),
+            None => self.manifest.steps.iter().map(|s| s.uses.len()).sum(),
+        }
+    }
+
     /// Each step as the manifest holds it, in order.
     pub fn each_step(&self, each: &mut dyn FnMut(&Step) -> Result<()>) -> Result<()> {
         let Some(spilled) = &self.spilled else {

@@ -618,6 +618,7 @@ pub struct StepSpill {
     path: PathBuf,
     out: Option<std::io::BufWriter<std::fs::File>>,
     count: usize,
+    uses: usize,
     failed: Option<String>,
 }
 
@@ -628,6 +629,7 @@ impl StepSpill {
             path: dir.join(".odoo-har.toml.steps"),
             out: None,
             count: 0,
+            uses: 0,
             failed: None,
         }
     }
@@ -636,6 +638,7 @@ impl StepSpill {
     pub fn push(&mut self, step: &Step) {
         use std::io::Write;
         self.count += 1;
+        self.uses += step.uses.len();
         if self.failed.is_some() {
             return;
         }
@@ -661,6 +664,11 @@ impl StepSpill {
     /// How many steps were kept.
     pub fn len(&self) -> usize {
         self.count
+    }
+
+    /// How many captures the steps kept use, in all.
+    pub fn uses(&self) -> usize {
+        self.uses
     }
 
     /// Whether no step was kept.
@@ -923,7 +931,7 @@ mod tests {
         ];
         steps.iter().for_each(|step| spill.push(step));
         spill.close();
-        assert_eq!(spill.len(), 2);
+        assert_eq!((spill.len(), spill.uses()), (2, 1));
         let mut back = Vec::new();
         spill
             .each(&mut |step| {

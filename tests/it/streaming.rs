@@ -156,6 +156,8 @@ fn extract_writes_the_same_suite_streamed_and_read_twice_as_read_whole() {
                 "the steps wait in a file"
             );
             assert_eq!(finished.step_count(), reference.manifest.steps.len());
+            let uses: usize = reference.manifest.steps.iter().map(|s| s.uses.len()).sum();
+            assert_eq!(finished.link_count(), uses, "{files:?}");
             let mut steps = Vec::new();
             finished
                 .each_step(&mut |step| {
