@@ -323,7 +323,8 @@ impl Finished {
         let text = |made: std::result::Result<String, String>| {
             Ok::<_, Error>(self.secrets.scrub_text(&made.map_err(failed)?))
         };
-        let head = text(suite::manifest_head(&self.manifest))?;
+        // The manifest holds no step here: its text is what comes before them.
+        let head = text(suite::manifest_text(&self.manifest))?;
         writer.write_with(suite::MANIFEST, &mut |out| {
             let io = |err: std::io::Error| failed(err.to_string());
             out.write_all(head.as_bytes()).map_err(io)?;
@@ -676,18 +677,21 @@ impl<'o> Extractor<'o> {
             ));
         }
         notes.append(&mut self.link_notes);
-        let mut captures = std::mem::take(&mut self.captures);
-        if self.spill.is_none() {
-            for ((index, _), capture) in std::mem::take(&mut captures) {
-                if let Some(step) = self.steps.get_mut(index) {
-                    step.captures.push(capture);
-                }
+        let captures = std::mem::take(&mut self.captures);
+        let spilled = match self.spill.take() {
+            Some(mut steps) => {
+                steps.close();
+                Some(Spilled { steps, captures })
             }
-        }
-        let spilled = self.spill.take().map(|mut steps| {
-            steps.close();
-            Spilled { steps, captures }
-        });
+            None => {
+                for ((index, _), capture) in captures {
+                    if let Some(step) = self.steps.get_mut(index) {
+                        step.captures.push(capture);
+                    }
+                }
+                None
+            }
+        };
         let variable_values = self.manifest_variables();
         for (name, value) in &variable_values {
             if self.variables.get(name) != Some(value) {
