@@ -790,22 +790,9 @@ impl SuiteWriter {
 
     /// Writes one file of the suite, its folders made as needed.
     pub fn write(&mut self, file: &SuiteFile) -> Result<()> {
-        let io = |path: &Path, err: std::io::Error| {
-            Error::input(
-                path.display().to_string(),
-                None,
-                format!("cannot write: {err}"),
-            )
-        };
-        let path =
-            safe_join(&self.dir, &file.path).map_err(|why| Error::input(&self.shown, None, why))?;
-        if let Some(parent) = path.parent()
-            && !parent.is_dir()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        }
-        std::fs::write(&path, &file.contents).map_err(|e| io(&path, e))?;
-        self.stale.remove(&file.path);
+        use std::io::Write;
+        let (mut out, failed) = self.create(&file.path)?;
+        out.write_all(file.contents.as_bytes()).map_err(failed)?;
         Ok(())
     }
 
@@ -816,25 +803,36 @@ impl SuiteWriter {
         fill: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>,
     ) -> Result<()> {
         use std::io::Write;
+        let (out, failed) = self.create(relative)?;
+        let mut out = std::io::BufWriter::new(out);
+        fill(&mut out)?;
+        out.flush().map_err(failed)?;
+        Ok(())
+    }
+
+    /// The suite's file `relative`, created (its folders too) and no longer stale, and the
+    /// error a failure to write it is.
+    fn create(
+        &mut self,
+        relative: &str,
+    ) -> Result<(std::fs::File, impl Fn(std::io::Error) -> Error + use<>)> {
+        let cannot = |path: &Path| {
+            let shown = path.display().to_string();
+            move |err: std::io::Error| {
+                Error::input(shown.clone(), None, format!("cannot write: {err}"))
+            }
+        };
         let path =
             safe_join(&self.dir, relative).map_err(|why| Error::input(&self.shown, None, why))?;
-        let io = |err: std::io::Error| {
-            Error::input(
-                path.display().to_string(),
-                None,
-                format!("cannot write: {err}"),
-            )
-        };
         if let Some(parent) = path.parent()
             && !parent.is_dir()
         {
-            std::fs::create_dir_all(parent).map_err(io)?;
+            std::fs::create_dir_all(parent).map_err(cannot(parent))?;
         }
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
-        fill(&mut out)?;
-        out.flush().map_err(io)?;
+        let failed = cannot(&path);
+        let out = std::fs::File::create(&path).map_err(&failed)?;
         self.stale.remove(relative);
-        Ok(())
+        Ok((out, failed))
     }
 
     /// Removes the old suite's files the new one did not write.
