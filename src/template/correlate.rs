@@ -393,12 +393,13 @@ fn choose_among(mut candidates: Vec<(&Producer, Strength)>, older: bool) -> Opti
 /// any answer held it. A value a long capture's every answer holds stays a few entries.
 #[derive(Debug, Default)]
 pub struct Holders {
-    kinds: Vec<Held>,
+    kinds: Vec<SameEvidence>,
     last: Option<Producer>,
 }
 
+/// The places that held a value with one kind of evidence.
 #[derive(Debug)]
-struct Held {
+struct SameEvidence {
     /// Oldest first, one per step, each with its place in the order answers held the value.
     places: std::collections::VecDeque<(u64, Producer)>,
     /// Older steps held it with this evidence and were let go.
@@ -426,7 +427,7 @@ impl Holders {
                 }
                 held.places.push_back((order, producer.clone()));
             }
-            None => self.kinds.push(Held {
+            None => self.kinds.push(SameEvidence {
                 places: std::collections::VecDeque::from([(order, producer.clone())]),
                 older: false,
             }),

@@ -42,7 +42,12 @@ impl Demand {
 
     /// Whether a request after call `index` names `value`.
     pub fn named_after(&self, value: i64, index: u32) -> bool {
-        self.last.get(&value).is_some_and(|last| *last > index)
+        self.later(value, index).is_some()
+    }
+
+    /// The last call that names `value`, if it comes after call `index`.
+    pub fn later(&self, value: i64, index: u32) -> Option<u32> {
+        self.last(value).filter(|last| *last > index)
     }
 
     /// The last call that names `value`, if any does.
@@ -59,11 +64,9 @@ pub struct Held {
 }
 
 impl Held {
-    /// Holds `value` (which `demand` says a later call names) until that call is past.
-    pub fn hold(&mut self, value: i64, demand: &Demand) {
-        if let Some(last) = demand.last(value)
-            && self.held.insert(value)
-        {
+    /// Holds `value` until call `last`, the last that names it, is past.
+    pub fn hold(&mut self, value: i64, last: u32) {
+        if self.held.insert(value) {
             self.until.push(Reverse((last, value)));
         }
     }
@@ -127,8 +130,12 @@ mod tests {
         demand.note(4, &call(json!([[7]]), json!({})));
         let mut held = Held::default();
         for value in [5, 6, 7, 5, 99] {
-            held.hold(value, &demand);
+            if let Some(last) = demand.later(value, 1) {
+                held.hold(value, last);
+            }
         }
+        assert_eq!(demand.later(5, 1), Some(6));
+        assert_eq!(demand.later(5, 6), None);
         assert_eq!(held.release_before(5).collect::<Vec<_>>(), [7]);
         assert_eq!(
             held.release_before(6).count(),

@@ -1191,7 +1191,7 @@ impl<'d> Linker<'d> {
                     }
                 };
             if let (Some(field), true) = (&position.field, strength >= correlate::Strength::Cause)
-                && demand.named_after(id, index)
+                && let Some(last) = demand.later(id, index)
             {
                 let made = (
                     producer.clone(),
@@ -1203,7 +1203,7 @@ impl<'d> Linker<'d> {
                     Some((_, earlier)) => *earlier = made,
                     None => sent.push((field.clone(), made)),
                 }
-                holding.hold(id, demand);
+                holding.hold(id, last);
             }
             let name = producer.capture_name();
             *value = placeholder(&name);
@@ -1256,7 +1256,7 @@ impl<'d> Linker<'d> {
             return;
         };
         let search = step.call.kwargs.get("name").and_then(Value::as_str);
-        for producer in correlate::producers(
+        for (last, producer) in correlate::producers(
             &correlate::Answer {
                 step: step.number,
                 label: &label,
@@ -1272,9 +1272,9 @@ impl<'d> Linker<'d> {
             relations,
         )
         .into_iter()
-        .filter(|producer| demand.named_after(producer.value, index))
+        .filter_map(|producer| Some((demand.later(producer.value, index)?, producer)))
         {
-            self.held.hold(producer.value, demand);
+            self.held.hold(producer.value, last);
             self.places += 1;
             producers
                 .entry(producer.value)
